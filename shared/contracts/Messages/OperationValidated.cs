@@ -1,0 +1,36 @@
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Contracts;
+
+/// <summary>Event: policy's verdict on one operation of a request (one per operation; Count says how many to expect).</summary>
+public sealed record OperationValidated
+{
+    public required Guid RequestId { get; init; }
+    public required int Index { get; init; }
+    public required int Count { get; init; }
+    public required bool Approved { get; init; }
+    public required bool RequiresConfirmation { get; init; }
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The risk policy assigns; never lower than <see cref="ModelRiskLevel"/>.</summary>
+    public required RiskLevel PolicyRiskLevel { get; init; }
+    public required RiskLevel ModelRiskLevel { get; init; }
+    public DryRunOutcome DryRun { get; init; } = DryRunOutcome.NotRun;
+    /// <summary>The object's resourceVersion the verdict was reached against; approval binds to it.</summary>
+    public string? ResourceVersion { get; init; }
+    public DateTimeOffset ValidatedAt { get; init; }
+}
+
+/// <summary>What the server-side dry run (dryRun=All) said.</summary>
+public sealed record DryRunOutcome(DryRunStatus Status, string? Message = null)
+{
+    public static readonly DryRunOutcome NotRun = new(DryRunStatus.NotRun);
+}
+
+public enum DryRunStatus
+{
+    NotRun,
+    Passed,
+    Failed,
+    NotApplicable,
+}

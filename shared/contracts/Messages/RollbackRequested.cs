@@ -1,0 +1,21 @@
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Contracts;
+
+/// <summary>
+/// Command-like event: restore a snapshot, by id or by resource (its latest unconsumed snapshot).
+/// Published by the saga when compensating, and by the API/CLI for manual rollbacks.
+/// </summary>
+public sealed record RollbackRequested
+{
+    public required Guid RequestId { get; init; }
+    public string? SnapshotId { get; init; }
+    public ResourceRef? Resource { get; init; }
+    /// <summary>The operation being compensated, when the saga asks.</summary>
+    public int? OperationIndex { get; init; }
+    public required string Reason { get; init; }
+    public required string Principal { get; init; }
+}
+
+/// <summary>An object in a cluster.</summary>
+public sealed record ResourceRef(ResourceType ResourceType, string? Namespace, string Name);
