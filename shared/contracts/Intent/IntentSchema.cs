@@ -15,7 +15,7 @@ public static class IntentSchema
 {
     public const string Name = "kubernetes_intent";
 
-    private static readonly Lazy<string> Text = new(() => Build().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    private static readonly Lazy<string> Text = new(() => Build().ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
     /// <summary>The schema as indented JSON text.</summary>
     public static string Json => Text.Value;

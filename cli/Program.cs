@@ -1,0 +1,9 @@
+using System.CommandLine;
+using K8sAgentPlatform.Cli.Commands;
+
+var root = new RootCommand("k8s-agent: turn plain-language requests into checked, reversible Kubernetes operations.")
+{
+    SchemaCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();
