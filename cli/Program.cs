@@ -3,6 +3,7 @@ using K8sAgentPlatform.Cli.Commands;
 
 var root = new RootCommand("k8s-agent: turn plain-language requests into checked, reversible Kubernetes operations.")
 {
+    ParseCommand.Create(),
     SchemaCommand.Create(),
 };
 

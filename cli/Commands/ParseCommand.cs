@@ -1,0 +1,51 @@
+using System.CommandLine;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Intent.Parsing;
+
+namespace K8sAgentPlatform.Cli.Commands;
+
+internal static class ParseCommand
+{
+    public static Command Create()
+    {
+        var offline = new Option<bool>("--offline") { Description = "Use only the deterministic offline parser (no model call)." };
+        var json = new Option<bool>("--json") { Description = "Print the intent's JSON form instead of a table." };
+        var text = new Argument<string[]>("text") { Description = "The request, e.g. \"scale deployment api to 3 replicas in dev\".", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("parse", "Show what the platform understood from a request, without checking or running anything.\n" +
+            "Exit codes: 0 understood, 2 not understood or out of bounds (the reason is on stderr).")
+        {
+            offline, json, text,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var request = string.Join(' ', result.GetValue(text)!);
+            IIntentParser parser = result.GetValue(offline)
+                ? new OfflineIntentParser()
+                : new CompositeIntentParser(new OfflineIntentParser(), ModelParser.FromEnvironment());
+            var outcome = await parser.ParseAsync(request, ClusterContext.Empty, cancellationToken);
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            switch (outcome)
+            {
+                case IntentParseSucceeded ok when result.GetValue(json):
+                    output.WriteLine(IntentJson.Serialize(ok.Intent, indented: true));
+                    return 0;
+                case IntentParseSucceeded ok:
+                    IntentTable.Write(output, ok.Intent, ok.Parser);
+                    return 0;
+                case IntentParseFailed failed:
+                    error.WriteLine($"k8s-agent parse: {failed.Message}");
+                    foreach (var detail in failed.Details.Where(d => !failed.Message.EndsWith(d, StringComparison.Ordinal)))
+                    {
+                        error.WriteLine($"  - {detail}");
+                    }
+
+                    return 2;
+                default:
+                    throw new InvalidOperationException($"Unexpected parse result {outcome.GetType().Name}.");
+            }
+        });
+        return command;
+    }
+}
