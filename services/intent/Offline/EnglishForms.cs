@@ -19,7 +19,7 @@ internal static class EnglishForms
     private const string The = @"(?:the\s+)?";
     private static readonly string Kind = $"(?:{Vocabulary.KindPattern})";
     // A name is taken as typed; the contract's DNS-1123 check then explains what is wrong with a bad one.
-    private const string Name = @"[^\s/=]+";
+    private const string Name = @"[^\s=]+";
     private static readonly string Target = $@"{The}(?:(?<kind>{Kind})[\s/]+)?(?<name>{Name})(?:\s+(?<kind2>{Kind}))?";
     private static readonly string Count = $@"(?<n>-?{Vocabulary.NumberPattern})";
 
@@ -47,7 +47,7 @@ internal static class EnglishForms
             "roll back deployment NAME in NAMESPACE to revision 3", Rollback),
         new("show get fetch print tail give", Re($@"^(?:show|get|fetch|print|tail|give)\s+(?:me\s+)?{The}(?:last\s+(?<lines>{Vocabulary.NumberPattern})\s+)?(?:log\s+lines|lines\s+of\s+logs?|logs?(?:\s+lines)?|lines)\s+(?:of|for|from)\s+{Target}(?:\s+container\s+(?<c>{Name}))?$"),
             "show the last 50 log lines of pod NAME in NAMESPACE", Logs),
-        new("logs tail", Re($@"^(?:logs?|tail)\s+(?:(?<lines>{Vocabulary.NumberPattern})\s+(?:lines\s+)?)?(?:of|for|from)?\s*{Target}(?:\s+container\s+(?<c>{Name}))?$"),
+        new("logs tail", Re($@"^(?:logs?|tail)\s+(?:(?<lines>{Vocabulary.NumberPattern})\s+(?:lines\s+)?)?(?:(?:of\s+)?logs?\s+)?(?:of|for|from)?\s*{Target}(?:\s+container\s+(?<c>{Name}))?$"),
             "logs of deployment NAME in NAMESPACE since 10 minutes ago", Logs),
         new("show get what check status", Re($@"^(?:(?:show|get|check|what\s+is|what's)\s+(?:me\s+)?)?{The}status\s+(?:of\s+)?{Target}$"),
             "show the status of deployment NAME in NAMESPACE", Status),

@@ -20,7 +20,7 @@ internal static partial class KubectlForms
         "kubectl drain NODE --ignore-daemonsets --delete-emptydir-data --grace-period=30",
     ];
 
-    private static readonly string[] Subcommands = ["scale", "rollout", "set", "delete", "get", "describe", "logs", "log", "cordon", "uncordon", "drain"];
+    private static readonly string[] Subcommands = ["scale", "rollout", "set", "delete", "get", "describe", "logs", "cordon", "uncordon", "drain"];
 
     /// <summary>True when the clause reads as a kubectl command line rather than English.</summary>
     public static bool Looks(Clause clause)
@@ -88,11 +88,12 @@ internal static partial class KubectlForms
             "rollout status" or "get" or "describe" => Simple(OperationType.GetStatus, args, clause, t => $"show the status of {t}", null),
             "set image" => SetImage(args, clause),
             "delete" => Simple(OperationType.Delete, args, clause, t => $"delete {t}", null),
-            "logs" or "log" => Logs(args, flags, clause),
+            "logs" => Logs(args, flags, clause),
             "cordon" => Node(OperationType.CordonNode, args, clause, null),
             "uncordon" => Node(OperationType.UncordonNode, args, clause, null),
             "drain" => Drain(args, flags, clause),
-            _ => Reading.Fails($"kubectl {command} is not something I can do; I know: {string.Join(", ", Subcommands)}"),
+            "apply" or "create" or "replace" => Reading.Fails($"kubectl {command} is not something I can do from text; send the manifest as an apply_manifest intent (k8s-agent ask --intent FILE)"),
+            _ => Reading.Fails($"kubectl {command} is not something I can do; I know: {string.Join(", ", Subcommands.Distinct())}"),
         };
 
         var known = KnownFlags(command);
@@ -108,7 +109,7 @@ internal static partial class KubectlForms
     {
         "scale" => ["replicas"],
         "rollout undo" => ["to-revision"],
-        "logs" or "log" => ["c", "container", "tail", "since"],
+        "logs" => ["c", "container", "tail", "since"],
         "drain" => ["ignore-daemonsets", "delete-emptydir-data", "grace-period"],
         _ => [],
     };

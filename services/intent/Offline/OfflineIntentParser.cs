@@ -34,11 +34,20 @@ public sealed partial class OfflineIntentParser : IIntentParser
             if (reading.Operation is { } operation)
             {
                 drafts.Add(operation);
+                continue;
             }
-            else
+
+            // "scale api to 3 in dev and frobnicate web": the split only happens before a known verb, so an
+            // unknown one hides inside the clause. Pointing at the part not understood beats quoting it all.
+            var pieces = AnyAnd().Split(part);
+            var readings = pieces.Select(p => (Text: p, Reading: ReadClause(Clause.Read(p)))).ToList();
+            if (pieces.Length > 1 && readings.Any(r => r.Reading.Operation is not null))
             {
-                problems.Add(clauses.Count > 1 ? $"in \"{part.Trim()}\": {reading.Problem}" : reading.Problem!);
+                problems.AddRange(readings.Where(r => r.Reading.Operation is null).Select(r => $"in \"{r.Text.Trim()}\": {r.Reading.Problem}"));
+                continue;
             }
+
+            problems.Add(clauses.Count > 1 ? $"in \"{part.Trim()}\": {reading.Problem}" : reading.Problem!);
         }
 
         if (problems.Count > 0)
@@ -143,6 +152,9 @@ public sealed partial class OfflineIntentParser : IIntentParser
 
     [GeneratedRegex(@"\s*(?:;|&&|,?\s+(?:and\s+)?then\s+|,?\s+(?:and|also)\s+(?=(?:then\s+)?(?:kubectl|scale|restart|rollout|set|update|change|bump|deploy|delete|remove|show|get|describe|logs?|tail|roll|rollback|undo|revert|cordon|uncordon|drain|check|bounce|redeploy|fetch|print|give|mark|make|how|what)\b))\s*", RegexOptions.IgnoreCase)]
     private static partial Regex ClauseBoundary();
+
+    [GeneratedRegex(@"\s+and\s+", RegexOptions.IgnoreCase)]
+    private static partial Regex AnyAnd();
 
     private static IntentParseFailed Fail(ParseFailureKind kind, string message, IReadOnlyList<string> details) =>
         new(kind, message, details, ParserName);
