@@ -70,11 +70,16 @@ public static class IntentPrompt
             described = described[..MaxContextCharacters];
         }
 
-        return $"{Rules}{ContextHeader}{described}";
+        // Without a list the namespace rule above would leave the model nothing to use; say what holds instead.
+        var unknown = context.Namespaces.Count == 0 && context.ProductionNamespaces.Count == 0 ? NoNamespaceList : "";
+        return $"{Rules}{ContextHeader}{described}{unknown}";
     }
 
     /// <summary>The longest system message <see cref="Build"/> can produce, whatever the cluster.</summary>
-    public static int MaxLength => Rules.Length + ContextHeader.Length + MaxContextCharacters;
+    public static int MaxLength => Rules.Length + ContextHeader.Length + MaxContextCharacters + NoNamespaceList.Length;
 
     private const string ContextHeader = "\n\nCluster context (the only namespaces you may use):\n";
+
+    private const string NoNamespaceList =
+        "No namespace list is known for this cluster: use only a namespace the request names explicitly, never assume 'default'.\n";
 }

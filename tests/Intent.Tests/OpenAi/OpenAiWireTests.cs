@@ -278,23 +278,26 @@ public sealed class OpenAiWireTests : IAsyncLifetime
     [Fact]
     public async Task An_answer_slower_than_the_timeout_is_a_timeout_after_the_retries()
     {
+        var parser = Parser(o =>
+        {
+            o.Timeout = TimeSpan.FromMilliseconds(300);
+            o.MaxRetries = 1;
+        });
+        // A first call warms the SDK up, so the short timeout measures the server, not JIT on a busy machine.
+        stub.Then(StubAnswer.Completion(ScaleIntent));
+        await parser.ParseAsync(Request, Cluster, Token);
         stub.Then(StubAnswer.Completion(ScaleIntent).After(TimeSpan.FromSeconds(30)))
             .Then(StubAnswer.Completion(ScaleIntent).After(TimeSpan.FromSeconds(30)));
         var clock = Stopwatch.StartNew();
 
-        var failed = ShouldFail(
-            await Parser(o =>
-            {
-                o.Timeout = TimeSpan.FromMilliseconds(200);
-                o.MaxRetries = 1;
-            }).ParseAsync(Request, Cluster, Token),
-            ParseFailureKind.Timeout);
+        var failed = ShouldFail(await parser.ParseAsync(Request, Cluster, Token), ParseFailureKind.Timeout);
 
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
-        stub.Requests.Count.ShouldBe(2);
+        stub.Requests.Count.ShouldBe(3);
         delays.Count.ShouldBe(1);
-        failed.Message.ShouldContain("did not answer within 0.2 s (2 attempts)");
+        failed.Message.ShouldContain("did not answer within 0.3 s (2 attempts)");
         failed.Message.ShouldContain("OpenAI:Timeout");
+        failed.Details.ShouldBe(["attempt 1: no answer within 0.3 s", "attempt 2: no answer within 0.3 s"]);
     }
 
     [Fact]
@@ -373,6 +376,18 @@ public sealed class OpenAiWireTests : IAsyncLifetime
         system.ShouldContain("Available namespaces: team-000-workloads, ");
         system.ShouldContain("more");
         system.ShouldNotContain("team-499-workloads");
+    }
+
+    [Fact]
+    public async Task Without_a_namespace_list_the_prompt_allows_only_namespaces_the_request_names()
+    {
+        stub.Then(StubAnswer.Completion(ScaleIntent));
+
+        (await Parser().ParseAsync(Request, ClusterContext.Empty, Token)).ShouldBeOfType<IntentParseSucceeded>();
+
+        var system = stub.Requests.ShouldHaveSingleItem().Json["messages"]![0]!["content"]!.GetValue<string>();
+        system.ShouldContain("Available namespaces: (none known)");
+        system.ShouldContain("use only a namespace the request names explicitly");
     }
 
     [Fact]
@@ -460,9 +475,16 @@ public sealed class OpenAiWireTests : IAsyncLifetime
     {
         stub.Then(StubAnswer.Completion(ScaleIntent).After(TimeSpan.FromSeconds(30)));
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
+        var parse = Parser().ParseAsync(Request, Cluster, cancel.Token);
+        // Cancel only once the call is in flight, so the test does not depend on how fast the machine is.
+        while (stub.Requests.Count == 0 && !parse.IsCompleted)
+        {
+            await Task.Delay(10, Token);
+        }
 
-        await Should.ThrowAsync<OperationCanceledException>(() => Parser().ParseAsync(Request, Cluster, cancel.Token));
+        await cancel.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => parse);
 
         stub.Requests.Count.ShouldBe(1);
         delays.ShouldBeEmpty();
