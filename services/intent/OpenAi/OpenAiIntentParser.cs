@@ -242,7 +242,7 @@ public sealed partial class OpenAiIntentParser(
                 $"The model did not answer within {Seconds(settings.Timeout)} ({tries}). Try again later, or raise {OpenAiOptions.Section}:Timeout.",
             ParseFailureKind.NotConfigured =>
                 $"The model server at {endpoint} refused the call ({failure.Summary}). Check {OpenAiOptions.Section}:ApiKey, " +
-                $"{OpenAiOptions.Section}:Model (\"{settings.Model}\") and {OpenAiOptions.Section}:BaseUrl.",
+                $"{OpenAiOptions.Section}:Model (\"{settings.Model}\") and {OpenAiOptions.Section}:BaseUrl (the API root, usually ending in /v1).",
             _ =>
                 $"The model server at {endpoint} is unavailable ({failure.Summary}) after {tries}. Try again later, or use the offline parser.",
         };
@@ -295,7 +295,7 @@ public sealed partial class OpenAiIntentParser(
             : null;
     }
 
-    private static string? ServerMessage(PipelineResponse? response)
+    private string? ServerMessage(PipelineResponse? response)
     {
         try
         {
@@ -312,6 +312,12 @@ public sealed partial class OpenAiIntentParser(
                 && message.ValueKind == JsonValueKind.String)
             {
                 var text = message.GetString() ?? "";
+                // Some proxies echo the credential they rejected; it must not reach users or logs from here.
+                if (!string.IsNullOrEmpty(settings.ApiKey))
+                {
+                    text = text.Replace(settings.ApiKey, "[api key]", StringComparison.Ordinal);
+                }
+
                 return text.Length <= MaxServerMessage ? text : text[..MaxServerMessage] + "...";
             }
         }

@@ -315,6 +315,18 @@ public sealed class OpenAiWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_key_echoed_by_the_server_is_masked_in_the_failure_and_the_logs()
+    {
+        stub.Then(StubAnswer.Error(403, $"key {ApiKey} is not allowed here"));
+
+        var failed = ShouldFail(await Parser().ParseAsync(Request, Cluster, Token), ParseFailureKind.NotConfigured);
+
+        failed.Message.ShouldContain("403 the API key was rejected: key [api key] is not allowed here");
+        string.Join('\n', failed.Details).ShouldNotContain(ApiKey);
+        string.Join('\n', logger.Lines).ShouldNotContain(ApiKey);
+    }
+
+    [Fact]
     public async Task An_unknown_model_names_the_configured_model()
     {
         stub.Then(StubAnswer.Error(404, "The model `gpt-9` does not exist"));
@@ -323,6 +335,7 @@ public sealed class OpenAiWireTests : IAsyncLifetime
 
         failed.Message.ShouldContain("404 model or endpoint not found");
         failed.Message.ShouldContain("OpenAI:Model (\"gpt-9\")");
+        failed.Message.ShouldContain("usually ending in /v1");
     }
 
     [Fact]
