@@ -1,5 +1,7 @@
 using System.CommandLine;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Intent;
+using Microsoft.Extensions.DependencyInjection;
 using K8sAgentPlatform.Intent.Offline;
 using K8sAgentPlatform.Intent.Parsing;
 
@@ -20,10 +22,10 @@ internal static class ParseCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var request = string.Join(' ', result.GetValue(text)!);
-            IIntentParser parser = result.GetValue(offline)
-                ? new OfflineIntentParser()
-                : new CompositeIntentParser(new OfflineIntentParser(), ModelParser.FromEnvironment());
-            var outcome = await parser.ParseAsync(request, ClusterContext.Empty, cancellationToken);
+            await using var services = new ServiceCollection().AddIntentParsing(CliConfiguration.Build()).BuildServiceProvider();
+            var parser = result.GetValue(offline) ? services.GetRequiredService<OfflineIntentParser>() : services.GetRequiredService<IIntentParser>();
+            var context = await services.GetRequiredService<IClusterContextSource>().GetAsync(cancellationToken);
+            var outcome = await parser.ParseAsync(request, context, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
             switch (outcome)

@@ -1,7 +1,9 @@
 using K8sAgentPlatform.Intent.Consumers;
+using K8sAgentPlatform.Intent.OpenAi;
 using K8sAgentPlatform.Intent.Offline;
 using K8sAgentPlatform.Intent.Parsing;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -10,16 +12,20 @@ namespace K8sAgentPlatform.Intent;
 public static class IntentServiceExtensions
 {
     /// <summary>
-    /// The parsers: offline always; the model as well when <paramref name="modelParser"/> is given.
-    /// <see cref="IIntentParser"/> resolves to the composite of the two.
+    /// The parsers: offline always, and the model (section "OpenAI") when a key is configured.
+    /// <see cref="IIntentParser"/> resolves to their composite.
     /// </summary>
-    public static IServiceCollection AddIntentParsing(this IServiceCollection services, Func<IServiceProvider, IIntentParser?>? modelParser = null)
+    public static IServiceCollection AddIntentParsing(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOpenAiIntentParser(configuration);
         services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section);
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IClusterContextSource, ConfiguredClusterContext>();
         services.TryAddSingleton<OfflineIntentParser>();
-        services.TryAddSingleton<IIntentParser>(sp => new CompositeIntentParser(sp.GetRequiredService<OfflineIntentParser>(), modelParser?.Invoke(sp)));
+        services.TryAddSingleton<IIntentParser>(sp =>
+        {
+            var model = sp.GetRequiredService<OpenAiIntentParser>();
+            return new CompositeIntentParser(sp.GetRequiredService<OfflineIntentParser>(), model.IsConfigured ? model : null);
+        });
         return services;
     }
 

@@ -15,13 +15,13 @@ public sealed class IntentServiceTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Intent:Namespaces:0"] = "dev",
+            ["Intent:ProductionNamespaces:0"] = "dev",
+        }).Build();
         provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Intent:Namespaces:0"] = "dev",
-                ["Intent:ProductionNamespaces:0"] = "dev",
-            }).Build())
-            .AddIntentParsing()
+            .AddIntentParsing(configuration)
             .AddMassTransitTestHarness(x => x.AddIntentConsumers())
             .BuildServiceProvider(true);
         harness = provider.GetRequiredService<ITestHarness>();
