@@ -1,0 +1,59 @@
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Policy.Evaluation;
+using K8sAgentPlatform.Policy.Rules;
+using MassTransit;
+
+namespace K8sAgentPlatform.Policy.Consumers;
+
+/// <summary>
+/// Validates every operation of a parsed intent and publishes one <see cref="OperationValidated"/> per
+/// operation. Redelivery publishes the same verdicts again; the saga keys them by request id and index.
+/// </summary>
+public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time) : IConsumer<IntentParsed>
+{
+    public async Task Consume(ConsumeContext<IntentParsed> context)
+    {
+        var message = context.Message;
+        var now = time.GetUtcNow();
+        var intent = message.Intent;
+        if (intent?.Operations is not { Count: > 0 })
+        {
+            // A publisher outside .NET can send an intent without operations; the saga still needs a
+            // verdict to leave Validating, so it gets one rejection.
+            await context.Publish(new OperationValidated
+            {
+                RequestId = message.RequestId,
+                Index = 0,
+                Count = 1,
+                Approved = false,
+                RequiresConfirmation = false,
+                Reasons = [$"[{RuleIds.IntentValid}] the intent has no operations"],
+                PolicyRiskLevel = RiskLevel.Critical,
+                ModelRiskLevel = intent?.EstimatedRiskLevel ?? RiskLevel.Low,
+                ValidatedAt = now,
+            }, context.CancellationToken);
+            return;
+        }
+
+        var verdict = await evaluator.EvaluateAsync(intent, context.CancellationToken);
+        foreach (var operation in verdict.Operations)
+        {
+            await context.Publish(new OperationValidated
+            {
+                RequestId = message.RequestId,
+                Index = operation.Index,
+                Count = verdict.Operations.Count,
+                Approved = operation.Approved,
+                RequiresConfirmation = operation.RequiresConfirmation,
+                Reasons = operation.Reasons,
+                Warnings = operation.Warnings,
+                PolicyRiskLevel = operation.PolicyRiskLevel,
+                ModelRiskLevel = operation.ModelRiskLevel,
+                DryRun = operation.DryRun,
+                ResourceVersion = operation.ResourceVersion,
+                ValidatedAt = now,
+            }, context.CancellationToken);
+        }
+    }
+}

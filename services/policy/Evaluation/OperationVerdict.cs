@@ -1,0 +1,30 @@
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Policy.Evaluation;
+
+/// <summary>Policy's verdict on one operation.</summary>
+public sealed record OperationVerdict
+{
+    public required int Index { get; init; }
+    public required bool Approved { get; init; }
+    public required bool RequiresConfirmation { get; init; }
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Why confirmation is needed, one entry per rule that asked for it.</summary>
+    public IReadOnlyList<string> ConfirmationBecause { get; init; } = [];
+    public required RiskLevel PolicyRiskLevel { get; init; }
+    public required RiskLevel ModelRiskLevel { get; init; }
+    public DryRunOutcome DryRun { get; init; } = DryRunOutcome.NotRun;
+    public string? ResourceVersion { get; init; }
+    /// <summary>Whether the live checks ran (a cluster was given and the static checks passed).</summary>
+    public bool LiveChecked { get; init; }
+}
+
+/// <summary>The verdicts of every operation of an intent; approved only when each one is.</summary>
+public sealed record IntentVerdict(IReadOnlyList<OperationVerdict> Operations)
+{
+    public bool Approved => Operations.Count > 0 && Operations.All(o => o.Approved);
+
+    public bool RequiresConfirmation => Operations.Any(o => o.RequiresConfirmation);
+}

@@ -1,0 +1,124 @@
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Policy.Kubernetes;
+using K8sAgentPlatform.Policy.Policies;
+using K8sAgentPlatform.Policy.Rules;
+
+namespace K8sAgentPlatform.Policy.Evaluation;
+
+/// <summary>
+/// Evaluates an intent: the static rules for every operation, then, when a cluster is given and the
+/// static rules passed, the live checks and the server-side dry run. Deterministic; fails closed: a
+/// rule that throws rejects the operation instead of letting it through.
+/// </summary>
+public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? cluster = null)
+{
+    private readonly LiveChecks? _live = cluster is null ? null : new LiveChecks(cluster);
+
+    public PolicySettings Settings { get; } = settings;
+
+    /// <summary>Static checks only; no cluster is contacted.</summary>
+    public IntentVerdict EvaluateStatic(KubernetesIntent intent) =>
+        new(Operations(intent).Select(o => Finish(o.Context, StaticFindings(o.Context, o.IntentErrors), null)).ToArray());
+
+    public async Task<IntentVerdict> EvaluateAsync(KubernetesIntent intent, CancellationToken cancellationToken = default)
+    {
+        var verdicts = new List<OperationVerdict>();
+        foreach (var (context, intentErrors) in Operations(intent))
+        {
+            var findings = StaticFindings(context, intentErrors);
+            LiveChecks.Result? live = null;
+            if (_live is not null && findings.Reasons.Count == 0 && context.Operation is not null)
+            {
+                live = await _live.RunAsync(context, findings, cancellationToken);
+            }
+
+            verdicts.Add(Finish(context, findings, live));
+        }
+
+        return new IntentVerdict(verdicts);
+    }
+
+    private IEnumerable<(OperationContext Context, IReadOnlyList<string> IntentErrors)> Operations(KubernetesIntent intent)
+    {
+        // Intent-level bounds (summary, operation count...) concern every operation; per-operation ones
+        // are reported by the operation's own rules, and the cross-namespace rule by its rule.
+        var intentErrors = IntentValidator.Validate(intent)
+            .Where(e => !e.Path.StartsWith("operations", StringComparison.Ordinal) || e.Path == "operations" && !e.Message.StartsWith("delete operations", StringComparison.Ordinal))
+            .Select(e => e.ToString())
+            .ToArray();
+        var operations = intent.Operations ?? [];
+        for (var i = 0; i < operations.Count; i++)
+        {
+            yield return (new OperationContext(intent, i, operations[i], Settings), intentErrors);
+        }
+    }
+
+    private static OperationFindings StaticFindings(OperationContext context, IReadOnlyList<string> intentErrors)
+    {
+        var findings = new OperationFindings();
+        foreach (var error in intentErrors)
+        {
+            findings.Reject(RuleIds.IntentValid, error);
+        }
+
+        if (context.Operation is null)
+        {
+            findings.Reject(RuleIds.IntentValid, $"operations[{context.Index}] is missing");
+            return findings;
+        }
+
+        foreach (var rule in StaticRules.All)
+        {
+            try
+            {
+                rule.Check(context, findings);
+            }
+            catch (Exception e)
+            {
+                findings.Reject(rule.Id, $"the rule could not be evaluated ({e.GetType().Name}: {e.Message}); refusing to be safe");
+            }
+        }
+
+        return findings;
+    }
+
+    private static OperationVerdict Finish(OperationContext context, OperationFindings findings, LiveChecks.Result? live)
+    {
+        var model = context.Intent.EstimatedRiskLevel;
+        var op = context.Operation;
+        var risk = RiskAssessor.Max(RiskAssessor.Max(op is null ? RiskLevel.Critical : RiskAssessor.Baseline(context), findings.RiskFloor), model);
+        if (op is not null)
+        {
+            if (op.RequiresConfirmation)
+            {
+                findings.RequireConfirmation(RuleIds.ModelConfirmation, "the intent asks for confirmation");
+            }
+
+            if (context.IsMutating && context.IsProduction)
+            {
+                findings.RequireConfirmation(RuleIds.ProductionMutation, $"it changes production namespace '{context.TargetNamespace}'");
+            }
+
+            if (risk >= RiskLevel.High)
+            {
+                findings.RequireConfirmation(RuleIds.RiskConfirmation, $"its risk is {WireNames.Of(risk)}");
+            }
+        }
+
+        return new OperationVerdict
+        {
+            Index = context.Index,
+            Approved = findings.Reasons.Count == 0,
+            RequiresConfirmation = findings.RequiresConfirmation,
+            Reasons = findings.Reasons.ToArray(),
+            Warnings = findings.Warnings.ToArray(),
+            ConfirmationBecause = findings.ConfirmationBecause.ToArray(),
+            PolicyRiskLevel = risk,
+            ModelRiskLevel = model,
+            DryRun = live?.DryRun ?? DryRunOutcome.NotRun,
+            ResourceVersion = live?.ResourceVersion,
+            LiveChecked = live is not null,
+        };
+    }
+}

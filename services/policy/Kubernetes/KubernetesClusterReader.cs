@@ -1,0 +1,250 @@
+using System.Net;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Policy.Kubernetes;
+
+/// <summary>
+/// <see cref="IClusterReader"/> on the official KubernetesClient. Every call uses named arguments:
+/// v21 added parameters that shift positional calls written for older versions.
+/// </summary>
+public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? time = null) : IClusterReader
+{
+    private const string All = "All";
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<LiveObject?> GetAsync(ResourceType type, string? ns, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return type switch
+            {
+                ResourceType.Deployment => From(await client.AppsV1.ReadNamespacedDeploymentAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    d => d.Metadata, d => d.Spec?.Replicas, d => d.Spec?.Template?.Spec),
+                ResourceType.StatefulSet => From(await client.AppsV1.ReadNamespacedStatefulSetAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    s => s.Metadata, s => s.Spec?.Replicas, s => s.Spec?.Template?.Spec),
+                ResourceType.ReplicaSet => From(await client.AppsV1.ReadNamespacedReplicaSetAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    r => r.Metadata, r => r.Spec?.Replicas, r => r.Spec?.Template?.Spec),
+                ResourceType.DaemonSet => From(await client.AppsV1.ReadNamespacedDaemonSetAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    d => d.Metadata, _ => null, d => d.Spec?.Template?.Spec),
+                ResourceType.Job => From(await client.BatchV1.ReadNamespacedJobAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    j => j.Metadata, _ => null, j => j.Spec?.Template?.Spec),
+                ResourceType.CronJob => From(await client.BatchV1.ReadNamespacedCronJobAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    c => c.Metadata, _ => null, c => c.Spec?.JobTemplate?.Spec?.Template?.Spec),
+                ResourceType.Pod => From(await client.CoreV1.ReadNamespacedPodAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken),
+                    p => p.Metadata, _ => null, p => p.Spec),
+                ResourceType.Service => Meta((await client.CoreV1.ReadNamespacedServiceAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken)).Metadata),
+                ResourceType.ConfigMap => Meta((await client.CoreV1.ReadNamespacedConfigMapAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken)).Metadata),
+                ResourceType.Secret => Meta((await client.CoreV1.ReadNamespacedSecretAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken)).Metadata),
+                ResourceType.Ingress => Meta((await client.NetworkingV1.ReadNamespacedIngressAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken)).Metadata),
+                ResourceType.HorizontalPodAutoscaler => Meta((await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(name: name, namespaceParameter: Ns(ns), cancellationToken: cancellationToken)).Metadata),
+                ResourceType.Namespace => Meta((await client.CoreV1.ReadNamespaceAsync(name: name, cancellationToken: cancellationToken)).Metadata),
+                ResourceType.Node => Meta((await client.CoreV1.ReadNodeAsync(name: name, cancellationToken: cancellationToken)).Metadata),
+                _ => throw new ClusterApiException(null, $"reading a {WireNames.Of(type)} is not supported"),
+            };
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (HttpOperationException e)
+        {
+            throw Wrap(e);
+        }
+    }
+
+    public async Task<IReadOnlyList<LivePod>> ListPodsOnNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pods = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: $"spec.nodeName={node}", cancellationToken: cancellationToken);
+            return pods.Items
+                .Where(p => p.Metadata?.Name is not null && p.Metadata.NamespaceProperty is not null)
+                .Select(p => new LivePod(
+                    p.Metadata.NamespaceProperty,
+                    p.Metadata.Name,
+                    Dict(p.Metadata.Labels),
+                    p.Metadata.OwnerReferences?.Any(o => o.Kind == "DaemonSet") == true))
+                .ToArray();
+        }
+        catch (HttpOperationException e)
+        {
+            throw Wrap(e);
+        }
+    }
+
+    public async Task<IReadOnlyList<LiveDisruptionBudget>> ListDisruptionBudgetsAsync(string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var budgets = await client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(namespaceParameter: ns, cancellationToken: cancellationToken);
+            return budgets.Items.Select(b => new LiveDisruptionBudget(
+                    ns,
+                    b.Metadata?.Name ?? "(unnamed)",
+                    Dict(b.Spec?.Selector?.MatchLabels),
+                    (b.Spec?.Selector?.MatchExpressions ?? [])
+                        .Select(e => new LabelRequirement(e.Key, e.OperatorProperty, e.Values?.ToArray() ?? []))
+                        .ToArray(),
+                    b.Status?.DisruptionsAllowed ?? 0))
+                .ToArray();
+        }
+        catch (HttpOperationException e)
+        {
+            throw Wrap(e);
+        }
+    }
+
+    public async Task<DryRunOutcome> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sent = await SendAsync(operation, cancellationToken);
+            return sent ?? new DryRunOutcome(DryRunStatus.NotApplicable, NotApplicableWhy(operation.OperationType));
+        }
+        catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500 and not 401 and not 403 and not 429)
+        {
+            // The server looked at the request and refused it (validation, admission, conflict...).
+            return new DryRunOutcome(DryRunStatus.Failed, $"HTTP {(int)e.Response.StatusCode}: {StatusMessage(e)}");
+        }
+        catch (HttpOperationException e)
+        {
+            throw Wrap(e);
+        }
+    }
+
+    private static string NotApplicableWhy(OperationType type) => type switch
+    {
+        OperationType.ApplyManifest => "no server-side dry run of apply_manifest yet: its objects were checked statically only",
+        OperationType.Rollback => "a rollback's target comes from a snapshot or revision; it is dry-run when the executor re-validates it",
+        _ => $"{WireNames.Of(type)} sends no request to dry-run",
+    };
+
+    /// <summary>Sends the executor's request with dryRun=All; null when the operation has no single request to try.</summary>
+    private async Task<DryRunOutcome?> SendAsync(KubernetesOperation op, CancellationToken ct)
+    {
+        var ns = op.Namespace ?? "";
+        var name = op.ResourceName;
+        switch (op.OperationType, op.ResourceType, op.Parameters)
+        {
+            case (OperationType.Scale, var type, ScaleParameters scale):
+                var scalePatch = new V1Patch(ExecutorRequests.ScalePatch(scale.Replicas), V1Patch.PatchType.MergePatch);
+                return type switch
+                {
+                    ResourceType.Deployment => Passed(await client.AppsV1.PatchNamespacedDeploymentScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    ResourceType.StatefulSet => Passed(await client.AppsV1.PatchNamespacedStatefulSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    ResourceType.ReplicaSet => Passed(await client.AppsV1.PatchNamespacedReplicaSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    _ => null,
+                };
+            case (OperationType.UpdateImage, var type, UpdateImageParameters image):
+                return await PatchWorkloadAsync(type, name, ns, ExecutorRequests.ImagePatch(image.ContainerName, image.Reference), ct);
+            case (OperationType.Restart, var type, _):
+                return await PatchWorkloadAsync(type, name, ns, ExecutorRequests.RestartPatch(_time.GetUtcNow()), ct);
+            case (OperationType.UpdateConfig, var type, UpdateConfigParameters config):
+                var configPatch = new V1Patch(ExecutorRequests.ConfigPatch(type, config.Key, config.Value), V1Patch.PatchType.MergePatch);
+                return type switch
+                {
+                    ResourceType.ConfigMap => Passed(await client.CoreV1.PatchNamespacedConfigMapAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    ResourceType.Secret => Passed(await client.CoreV1.PatchNamespacedSecretAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    _ => null,
+                };
+            case (OperationType.CordonNode or OperationType.DrainNode, _, _):
+                // A drain starts with a cordon; its evictions are weighed by the PodDisruptionBudget check.
+                return Passed(await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(true), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
+            case (OperationType.UncordonNode, _, _):
+                return Passed(await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(false), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
+            case (OperationType.Delete, var type, _):
+                return await DeleteAsync(type, name, ns, ct);
+            default:
+                return null;
+        }
+    }
+
+    private async Task<DryRunOutcome?> PatchWorkloadAsync(ResourceType type, string name, string ns, string body, CancellationToken ct)
+    {
+        var patch = new V1Patch(body, V1Patch.PatchType.StrategicMergePatch);
+        return type switch
+        {
+            ResourceType.Deployment => Passed(await client.AppsV1.PatchNamespacedDeploymentAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+            ResourceType.StatefulSet => Passed(await client.AppsV1.PatchNamespacedStatefulSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+            ResourceType.DaemonSet => Passed(await client.AppsV1.PatchNamespacedDaemonSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+            _ => null,
+        };
+    }
+
+    private async Task<DryRunOutcome?> DeleteAsync(ResourceType type, string name, string ns, CancellationToken ct)
+    {
+        var options = new V1DeleteOptions { PropagationPolicy = "Background", DryRun = [All] };
+        return type switch
+        {
+            ResourceType.Deployment => Passed(await client.AppsV1.DeleteNamespacedDeploymentAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.StatefulSet => Passed(await client.AppsV1.DeleteNamespacedStatefulSetAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.DaemonSet => Passed(await client.AppsV1.DeleteNamespacedDaemonSetAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.ReplicaSet => Passed(await client.AppsV1.DeleteNamespacedReplicaSetAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Service => Passed(await client.CoreV1.DeleteNamespacedServiceAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.ConfigMap => Passed(await client.CoreV1.DeleteNamespacedConfigMapAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Secret => Passed(await client.CoreV1.DeleteNamespacedSecretAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Pod => Passed(await client.CoreV1.DeleteNamespacedPodAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Ingress => Passed(await client.NetworkingV1.DeleteNamespacedIngressAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.HorizontalPodAutoscaler => Passed(await client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Job => Passed(await client.BatchV1.DeleteNamespacedJobAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.CronJob => Passed(await client.BatchV1.DeleteNamespacedCronJobAsync(name: name, namespaceParameter: ns, body: options, dryRun: All, cancellationToken: ct)),
+            ResourceType.Namespace => Passed(await client.CoreV1.DeleteNamespaceAsync(name: name, body: options, dryRun: All, cancellationToken: ct)),
+            _ => null,
+        };
+    }
+
+    private static DryRunOutcome Passed(object? _) => new(DryRunStatus.Passed);
+
+    private static string Ns(string? ns) => ns ?? throw new ClusterApiException(null, "a namespaced object needs a namespace");
+
+    private static LiveObject From<T>(T obj, Func<T, V1ObjectMeta?> meta, Func<T, int?> replicas, Func<T, V1PodSpec?> pod) =>
+        Meta(meta(obj)) with
+        {
+            Replicas = replicas(obj),
+            Containers = (pod(obj)?.Containers ?? []).Select(c => c.Name)
+                .Concat((pod(obj)?.InitContainers ?? []).Select(c => c.Name))
+                .ToArray(),
+        };
+
+    private static LiveObject Meta(V1ObjectMeta? meta) => new()
+    {
+        ResourceVersion = meta?.ResourceVersion,
+        Labels = Dict(meta?.Labels),
+        Annotations = Dict(meta?.Annotations),
+    };
+
+    private static IReadOnlyDictionary<string, string> Dict(IDictionary<string, string>? source) =>
+        source is null ? new Dictionary<string, string>() : new Dictionary<string, string>(source, StringComparer.Ordinal);
+
+    private static ClusterApiException Wrap(HttpOperationException e) =>
+        new((int)e.Response.StatusCode, StatusMessage(e), e);
+
+    /// <summary>The message of the server's Status body, else the raw body, else the exception's message.</summary>
+    private static string StatusMessage(HttpOperationException e)
+    {
+        var content = e.Response?.Content;
+        if (!string.IsNullOrWhiteSpace(content))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(content);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+                {
+                    return message.GetString()!;
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a Status body (a proxy's HTML page, say): the raw text below is the best message.
+            }
+
+            return content.Length > 300 ? content[..300] : content;
+        }
+
+        return e.Message;
+    }
+}

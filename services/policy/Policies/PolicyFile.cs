@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Policy.Images;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace K8sAgentPlatform.Policy.Policies;
+
+/// <summary>One problem in a policy file, at the line and column of the offending key or value.</summary>
+public sealed record PolicyFileError(int Line, int Column, string Key, string Message)
+{
+    public override string ToString() => Key.Length == 0
+        ? $"line {Line}, column {Column}: {Message}"
+        : $"line {Line}, column {Column}: {Key}: {Message}";
+}
+
+/// <summary>A policy file broke one or more rules; <see cref="Errors"/> holds every one of them.</summary>
+public sealed class PolicyFileException(string source, IReadOnlyList<PolicyFileError> errors)
+    : Exception($"The policy file {source} is invalid:{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => $"  {source}:{e}")))
+{
+    public IReadOnlyList<PolicyFileError> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Reads the YAML policy file strictly: unknown keys, wrong types and bad values are errors that name
+/// the line and the key, and every error is reported, not only the first. Keys left out keep the defaults.
+/// </summary>
+public static class PolicyFile
+{
+    private const int MaxBytes = 1024 * 1024;
+
+    public static PolicySettings Load(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new PolicyFileException(path, [new PolicyFileError(0, 0, "", "the file does not exist")]);
+        }
+
+        if (info.Length > MaxBytes)
+        {
+            throw new PolicyFileException(path, [new PolicyFileError(0, 0, "", $"the file is larger than {MaxBytes} bytes")]);
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static PolicySettings Parse(string yaml, string source = "policy")
+    {
+        if (TryParse(yaml, out var settings, out var errors))
+        {
+            return settings;
+        }
+
+        throw new PolicyFileException(source, errors);
+    }
+
+    public static bool TryParse(string yaml, out PolicySettings settings, out IReadOnlyList<PolicyFileError> errors)
+    {
+        var found = new List<PolicyFileError>();
+        settings = PolicySettings.Default;
+        if (YamlFailure.Find(yaml) is { } failure)
+        {
+            found.Add(new PolicyFileError(failure.Line, failure.Column, "", failure.Message));
+            errors = found;
+            return false;
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            // Reads event by event but not as a tree: duplicate keys end up here.
+            found.Add(new PolicyFileError((int)e.Start.Line, (int)e.Start.Column, "", Inner(e).Message));
+            errors = found;
+            return false;
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            errors = found;
+            return true; // an empty file means the defaults
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode;
+            found.Add(new PolicyFileError((int)second.Start.Line, (int)second.Start.Column, "", "a policy file holds one YAML document"));
+        }
+
+        var reader = new Reader(found);
+        settings = reader.Read(stream.Documents[0].RootNode);
+        errors = found;
+        return found.Count == 0;
+    }
+
+    private static Exception Inner(Exception e) => e.InnerException is YamlException inner ? Inner(inner) : e;
+
+    private sealed class Reader(List<PolicyFileError> errors)
+    {
+        public PolicySettings Read(YamlNode root)
+        {
+            var settings = PolicySettings.Default;
+            var top = Mapping(root, "");
+            if (top is null)
+            {
+                return settings;
+            }
+
+            foreach (var (key, value) in Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "gitops", "manifests", "live"]))
+            {
+                switch (key)
+                {
+                    case "version":
+                        _ = Int(value, "version", 1, 1);
+                        break;
+                    case "namespaces":
+                        settings = Namespaces(value, settings);
+                        break;
+                    case "scaling":
+                        settings = Section(value, "scaling", ["max_scale_factor", "max_replicas"], settings, (k, v, s) => k switch
+                        {
+                            "max_scale_factor" => Double(v, "scaling.max_scale_factor", 1.0, 100.0) is { } f ? s with { MaxScaleFactor = f } : s,
+                            _ => Int(v, "scaling.max_replicas", 0, Bounds.MaxReplicas) is { } r ? s with { MaxReplicas = r } : s,
+                        });
+                        break;
+                    case "images":
+                        settings = Section(value, "images", ["approved_registries", "mutable_tags"], settings, (k, v, s) => k switch
+                        {
+                            "approved_registries" => Strings(v, "images.approved_registries", ValidRegistry) is { } r ? s with { ApprovedRegistries = r } : s,
+                            _ => Strings(v, "images.mutable_tags", ValidTag) is { } t ? s with { MutableTags = t } : s,
+                        });
+                        break;
+                    case "deletes":
+                        settings = Section(value, "deletes", ["allow_namespace_deletion", "production_requires_confirmation"], settings, (k, v, s) => k switch
+                        {
+                            "allow_namespace_deletion" => Bool(v, "deletes.allow_namespace_deletion") is { } b ? s with { AllowNamespaceDeletion = b } : s,
+                            _ => Bool(v, "deletes.production_requires_confirmation") is { } b ? s with { ProductionDeletesRequireConfirmation = b } : s,
+                        });
+                        break;
+                    case "nodes":
+                        settings = Section(value, "nodes", ["min_risk_level", "require_confirmation"], settings, (k, v, s) => k switch
+                        {
+                            "min_risk_level" => Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s,
+                            _ => Bool(v, "nodes.require_confirmation") is { } b ? s with { NodeOperationsRequireConfirmation = b } : s,
+                        });
+                        break;
+                    case "gitops":
+                        settings = Section(value, "gitops", ["mode"], settings, (_, v, s) =>
+                            Scalar(v, "gitops.mode") switch
+                            {
+                                null => s,
+                                "warn" => s with { GitOpsMode = GitOpsMode.Warn },
+                                "confirm" => s with { GitOpsMode = GitOpsMode.Confirm },
+                                "refuse" => s with { GitOpsMode = GitOpsMode.Refuse },
+                                var other => Fail(v, "gitops.mode", $"must be warn, confirm or refuse, got '{other}'", s),
+                            });
+                        break;
+                    case "manifests":
+                        settings = Section(value, "manifests", ["allowed_kinds"], settings, (_, v, s) =>
+                            Strings(v, "manifests.allowed_kinds", ValidKind) is { } kinds ? s with { ManifestAllowedKinds = kinds } : s);
+                        break;
+                    default:
+                        settings = Section(value, "live", ["dry_run"], settings, (_, v, s) =>
+                            Bool(v, "live.dry_run") is { } b ? s with { DryRun = b } : s);
+                        break;
+                }
+            }
+
+            return settings;
+        }
+
+        private PolicySettings Namespaces(YamlNode node, PolicySettings settings) =>
+            Section(node, "namespaces", ["protected", "production_pattern", "allowed"], settings, (k, v, s) => k switch
+            {
+                "protected" => Strings(v, "namespaces.protected", ValidNamespace) is { } p ? s with { ProtectedNamespaces = p } : s,
+                "allowed" => Strings(v, "namespaces.allowed", ValidNamespace) is { } a ? s with { AllowedNamespaces = a } : s,
+                _ => Scalar(v, "namespaces.production_pattern") is { } pattern && ValidPattern(pattern) is var problem
+                    ? problem is null ? s with { ProductionPattern = pattern } : Fail(v, "namespaces.production_pattern", problem, s)
+                    : s,
+            });
+
+        private PolicySettings Section(YamlNode node, string name, string[] keys, PolicySettings settings, Func<string, YamlNode, PolicySettings, PolicySettings> apply)
+        {
+            if (Mapping(node, name) is not { } mapping)
+            {
+                return settings;
+            }
+
+            foreach (var (key, value) in Entries(mapping, name, keys))
+            {
+                settings = apply(key, value, settings);
+            }
+
+            return settings;
+        }
+
+        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, string section, string[] known)
+        {
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = keyNode is YamlScalarNode { Value: { } k } ? k : "";
+                var path = section.Length == 0 ? key : $"{section}.{key}";
+                if (!known.Contains(key, StringComparer.Ordinal))
+                {
+                    Error(keyNode, path, $"unknown key (known here: {string.Join(", ", known)})");
+                    continue;
+                }
+
+                yield return (key, value);
+            }
+        }
+
+        private YamlMappingNode? Mapping(YamlNode node, string key)
+        {
+            if (node is YamlMappingNode mapping)
+            {
+                return mapping;
+            }
+
+            Error(node, key, "must be a mapping of keys to values");
+            return null;
+        }
+
+        private string? Scalar(YamlNode node, string key)
+        {
+            if (node is YamlScalarNode { Value: { } value })
+            {
+                return value;
+            }
+
+            Error(node, key, "must be a single value");
+            return null;
+        }
+
+        private int? Int(YamlNode node, string key, int min, int max)
+        {
+            if (Scalar(node, key) is not { } text)
+            {
+                return null;
+            }
+
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                Error(node, key, $"must be a whole number from {min} to {max}, got '{text}'");
+                return null;
+            }
+
+            return value;
+        }
+
+        private double? Double(YamlNode node, string key, double min, double max)
+        {
+            if (Scalar(node, key) is not { } text)
+            {
+                return null;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < min || value > max)
+            {
+                Error(node, key, $"must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{text}'");
+                return null;
+            }
+
+            return value;
+        }
+
+        private bool? Bool(YamlNode node, string key)
+        {
+            switch (Scalar(node, key))
+            {
+                case null:
+                    return null;
+                case "true":
+                    return true;
+                case "false":
+                    return false;
+                case var other:
+                    Error(node, key, $"must be true or false, got '{other}'");
+                    return null;
+            }
+        }
+
+        private TEnum? Enum<TEnum>(YamlNode node, string key) where TEnum : struct, System.Enum
+        {
+            if (Scalar(node, key) is not { } text)
+            {
+                return null;
+            }
+
+            if (WireNames.TryParse<TEnum>(text, out var value))
+            {
+                return value;
+            }
+
+            Error(node, key, $"must be one of {string.Join(", ", WireNames.All<TEnum>())}, got '{text}'");
+            return null;
+        }
+
+        private string[]? Strings(YamlNode node, string key, Func<string, string?> validate)
+        {
+            if (node is not YamlSequenceNode sequence)
+            {
+                Error(node, key, "must be a list");
+                return null;
+            }
+
+            var values = new List<string>();
+            var ok = true;
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var item = sequence.Children[i];
+                if (Scalar(item, $"{key}[{i}]") is not { } value)
+                {
+                    ok = false;
+                    continue;
+                }
+
+                if (validate(value) is { } problem)
+                {
+                    Error(item, $"{key}[{i}]", problem);
+                    ok = false;
+                    continue;
+                }
+
+                values.Add(value);
+            }
+
+            return ok ? values.ToArray() : null;
+        }
+
+        private PolicySettings Fail(YamlNode node, string key, string message, PolicySettings settings)
+        {
+            Error(node, key, message);
+            return settings;
+        }
+
+        private void Error(YamlNode node, string key, string message) =>
+            errors.Add(new PolicyFileError((int)node.Start.Line, (int)node.Start.Column, key, message));
+    }
+
+    private static readonly Regex DnsLabel = new(Bounds.DnsLabelPattern, RegexOptions.CultureInvariant);
+    private static readonly Regex Kind = new("^[A-Z][A-Za-z0-9]{0,62}$", RegexOptions.CultureInvariant);
+    private static readonly Regex Tag = new("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant);
+
+    private static string? ValidNamespace(string value) =>
+        value.Length <= Bounds.MaxNamespace && DnsLabel.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not a namespace name (DNS-1123 label)";
+
+    private static string? ValidKind(string value) =>
+        Kind.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not a Kubernetes kind (e.g. Deployment)";
+
+    private static string? ValidTag(string value) =>
+        Tag.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not an image tag";
+
+    private static string? ValidRegistry(string value) =>
+        RegistryPattern.TryParse(value, out _, out var problem) ? null : problem;
+
+    private static string? ValidPattern(string pattern)
+    {
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"is not a valid regular expression: {e.Message}";
+        }
+    }
+}

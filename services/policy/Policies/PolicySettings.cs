@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Policy.Policies;
+
+/// <summary>How objects managed by Argo CD or Flux are treated: a sync would undo our change or our rollback.</summary>
+public enum GitOpsMode
+{
+    Warn,
+    Confirm,
+    Refuse,
+}
+
+/// <summary>
+/// The safety policy. <see cref="Default"/> carries the brief's defaults; a policy file overrides them
+/// key by key (see <see cref="PolicyFile"/>).
+/// </summary>
+public sealed record PolicySettings
+{
+    public IReadOnlyList<string> ProtectedNamespaces { get; init; } = ["kube-system", "kube-public", "kube-node-lease"];
+
+    public string ProductionPattern { get; init; } = "^(prod|production|live|prd)-?.*$";
+
+    /// <summary>Empty means every namespace that is not protected.</summary>
+    public IReadOnlyList<string> AllowedNamespaces { get; init; } = [];
+
+    public double MaxScaleFactor { get; init; } = 3.0;
+
+    public int MaxReplicas { get; init; } = 50;
+
+    public IReadOnlyList<string> ApprovedRegistries { get; init; } = ["gcr.io/my-project", "us-docker.pkg.dev/my-project", "registry.k8s.io"];
+
+    public IReadOnlyList<string> MutableTags { get; init; } = ["latest", "main", "master"];
+
+    public bool AllowNamespaceDeletion { get; init; }
+
+    public bool ProductionDeletesRequireConfirmation { get; init; } = true;
+
+    /// <summary>The lowest model risk level a node operation may carry; a lower one means the model misjudged it.</summary>
+    public RiskLevel NodeOperationsMinRisk { get; init; } = RiskLevel.High;
+
+    public bool NodeOperationsRequireConfirmation { get; init; } = true;
+
+    public GitOpsMode GitOpsMode { get; init; } = GitOpsMode.Confirm;
+
+    public IReadOnlyList<string> ManifestAllowedKinds { get; init; } =
+    [
+        "Deployment", "StatefulSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Ingress",
+        "HorizontalPodAutoscaler", "Job", "CronJob", "PodDisruptionBudget", "ServiceAccount",
+        "Role", "RoleBinding", "NetworkPolicy",
+    ];
+
+    /// <summary>Send a server-side dry run (dryRun=All) of every mutation when a cluster is reachable.</summary>
+    public bool DryRun { get; init; } = true;
+
+    public static PolicySettings Default { get; } = new();
+
+    private Regex? _production;
+
+    private Regex ProductionRegex => _production ??= new Regex(ProductionPattern,
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+
+    public bool IsProduction(string? ns) => ns is not null && ProductionRegex.IsMatch(ns);
+
+    public bool IsProtected(string? ns) => ns is not null && ProtectedNamespaces.Contains(ns, StringComparer.Ordinal);
+
+    public bool IsMutableTag(string tag) => MutableTags.Contains(tag, StringComparer.OrdinalIgnoreCase);
+}
