@@ -19,6 +19,8 @@ public sealed record OperationValidated
     /// <summary>The object's resourceVersion the verdict was reached against; approval binds to it.</summary>
     public string? ResourceVersion { get; init; }
     public DateTimeOffset ValidatedAt { get; init; }
+    /// <summary>True when this answers a <see cref="RevalidateOperation"/> (the check right before execution).</summary>
+    public bool PreExecution { get; init; }
 }
 
 /// <summary>What the server-side dry run (dryRun=All) said.</summary>

@@ -1,0 +1,45 @@
+using K8sAgentPlatform.Contracts;
+using MassTransit;
+
+namespace K8sAgentPlatform.Orchestrator.StateMachines;
+
+/// <summary>One request's saga: where it is, what policy said, what ran, and what must be undone.</summary>
+public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+    public int Version { get; set; }
+    public string CurrentState { get; set; } = "";
+
+    public string Principal { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string? Text { get; set; }
+    public bool DryRun { get; set; }
+    public DateTimeOffset SubmittedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The intent in its canonical JSON form (IntentJson), once parsed.</summary>
+    public string? IntentJson { get; set; }
+    public string? Parser { get; set; }
+    public int OperationCount { get; set; }
+    public string? ModelRiskLevel { get; set; }
+
+    /// <summary>Policy's latest verdict per operation (index order).</summary>
+    public List<OperationValidated> Verdicts { get; set; } = [];
+    public List<OperationExecuted> Results { get; set; } = [];
+
+    /// <summary>The operation to run next.</summary>
+    public int NextIndex { get; set; }
+    /// <summary>Operations whose change reached the cluster (with a snapshot), in the order they ran.</summary>
+    public List<int> Applied { get; set; } = [];
+    /// <summary>Operations still to roll back while compensating, newest first.</summary>
+    public List<int> RollbackQueue { get; set; } = [];
+    public List<RollbackCompleted> Rollbacks { get; set; } = [];
+
+    public DateTimeOffset? ConfirmationDeadline { get; set; }
+    public List<string> ConfirmedBy { get; set; } = [];
+    public bool CancelRequested { get; set; }
+
+    /// <summary>Why the request ended where it did, for people.</summary>
+    public string? Outcome { get; set; }
+    public List<string> Reasons { get; set; } = [];
+}

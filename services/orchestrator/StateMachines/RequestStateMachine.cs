@@ -1,0 +1,390 @@
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Persistence;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace K8sAgentPlatform.Orchestrator.StateMachines;
+
+/// <summary>
+/// The request saga of DESIGN §2: parse, validate every operation, wait for a human where policy says so,
+/// run the operations one at a time (each re-validated right before it runs), and on any failure roll back
+/// what was applied, newest first. Every transition is written to the audit log with its principal.
+/// Final instances are kept (never finalized away) so the API can show them.
+/// </summary>
+public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
+{
+    public const string System = "system";
+
+    private readonly TimeProvider time;
+    private readonly IAuditLog audit;
+    private readonly OrchestratorOptions options;
+
+    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options)
+    {
+        this.time = time;
+        this.audit = audit;
+        this.options = options.Value;
+
+        InstanceState(x => x.CurrentState);
+        Event(() => Submitted, e => e.CorrelateById(m => m.Message.RequestId));
+        Event(() => Parsed, e => Correlate(e, m => m.RequestId));
+        Event(() => ParsingFailed, e => Correlate(e, m => m.RequestId));
+        Event(() => Validated, e => Correlate(e, m => m.RequestId));
+        Event(() => Confirmed, e => Correlate(e, m => m.RequestId));
+        Event(() => RejectedByUser, e => Correlate(e, m => m.RequestId));
+        Event(() => Cancel, e => Correlate(e, m => m.RequestId));
+        Event(() => ConfirmationTimedOut, e => Correlate(e, m => m.RequestId));
+        Event(() => Executed, e => Correlate(e, m => m.RequestId));
+        Event(() => RollbackDone, e => Correlate(e, m => m.RequestId));
+        Event(() => RollbackBroke, e => Correlate(e, m => m.RequestId));
+
+        // Duplicates and late messages (at-least-once delivery) are expected; they change nothing.
+        OnUnhandledEvent(context => context.Ignore());
+
+        Initially(When(Submitted).ThenAsync(OnSubmitted));
+        During(Parsing,
+            When(Parsed).ThenAsync(OnParsed),
+            When(ParsingFailed).ThenAsync(c => Finish(c, Failed, System, $"not understood: {c.Message.Reason}", c.Message.Errors)),
+            When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled before it ran")));
+        During(Validating,
+            When(Validated, c => !c.Message.PreExecution).ThenAsync(OnValidated),
+            When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled before it ran")));
+        During(AwaitingConfirmation,
+            When(Confirmed).ThenAsync(OnConfirmed),
+            When(RejectedByUser).ThenAsync(c => Finish(c, Rejected, c.Message.Principal, $"rejected by {c.Message.Principal}" + (c.Message.Reason is { } r ? $": {r}" : ""))),
+            When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled while waiting for confirmation")),
+            When(ConfirmationTimedOut).ThenAsync(OnExpired));
+        During(Executing,
+            When(Validated, c => c.Message.PreExecution).ThenAsync(OnRevalidated),
+            When(Executed).ThenAsync(OnExecuted),
+            When(Cancel).Then(c => c.Saga.CancelRequested = true).ThenAsync(c => Audit(c, "cancel-requested", c.Message.Principal, "cancelled; applied operations will be rolled back after the running one")));
+        During(Compensating,
+            When(RollbackDone).ThenAsync(OnRollbackCompleted),
+            When(RollbackBroke).ThenAsync(c => Finish(c, CompensationFailed, System,
+                $"rolling back operation {c.Message.OperationIndex} failed: {c.Message.Error}; a human must look")));
+    }
+
+    public State Parsing { get; private set; } = null!;
+    public State Validating { get; private set; } = null!;
+    public State AwaitingConfirmation { get; private set; } = null!;
+    public State Executing { get; private set; } = null!;
+    public State Compensating { get; private set; } = null!;
+    public State Completed { get; private set; } = null!;
+    public State Rejected { get; private set; } = null!;
+    public State Expired { get; private set; } = null!;
+    public State Cancelled { get; private set; } = null!;
+    public State RolledBack { get; private set; } = null!;
+    public State CompensationFailed { get; private set; } = null!;
+    public State Failed { get; private set; } = null!;
+
+    public Event<SubmitRequest> Submitted { get; private set; } = null!;
+    public Event<IntentParsed> Parsed { get; private set; } = null!;
+    public Event<IntentParsingFailed> ParsingFailed { get; private set; } = null!;
+    public Event<OperationValidated> Validated { get; private set; } = null!;
+    public Event<ConfirmRequest> Confirmed { get; private set; } = null!;
+    public Event<RejectRequest> RejectedByUser { get; private set; } = null!;
+    public Event<CancelRequest> Cancel { get; private set; } = null!;
+    public Event<ConfirmationExpired> ConfirmationTimedOut { get; private set; } = null!;
+    public Event<OperationExecuted> Executed { get; private set; } = null!;
+    public Event<RollbackCompleted> RollbackDone { get; private set; } = null!;
+    public Event<RollbackFailed> RollbackBroke { get; private set; } = null!;
+
+    /// <summary>The states a request cannot leave.</summary>
+    public static readonly IReadOnlySet<string> FinalStates = new HashSet<string>(StringComparer.Ordinal)
+    {
+        nameof(Completed), nameof(Rejected), nameof(Expired), nameof(Cancelled), nameof(RolledBack), nameof(CompensationFailed), nameof(Failed),
+    };
+
+    private static void Correlate<T>(IEventCorrelationConfigurator<RequestState, T> e, Func<T, Guid> id) where T : class
+    {
+        e.CorrelateById(c => id(c.Message));
+        e.OnMissingInstance(m => m.Discard()); // a message for an unknown request is someone else's
+    }
+
+    private async Task OnSubmitted(BehaviorContext<RequestState, SubmitRequest> c)
+    {
+        var m = c.Message;
+        var now = time.GetUtcNow();
+        c.Saga.Principal = m.Principal;
+        c.Saga.Source = m.Source;
+        c.Saga.Text = m.Text;
+        c.Saga.DryRun = m.DryRun;
+        c.Saga.SubmittedAt = m.SubmittedAt == default ? now : m.SubmittedAt;
+        await c.Publish(new RequestSubmitted
+        {
+            RequestId = m.RequestId,
+            Text = m.Text,
+            Intent = m.Intent,
+            DryRun = m.DryRun,
+            Principal = m.Principal,
+            SubmittedAt = c.Saga.SubmittedAt,
+        });
+        await MoveTo(c, Parsing, m.Principal, m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent");
+    }
+
+    private async Task OnParsed(BehaviorContext<RequestState, IntentParsed> c)
+    {
+        c.Saga.IntentJson = IntentJson.Serialize(c.Message.Intent);
+        c.Saga.Parser = c.Message.Parser;
+        c.Saga.OperationCount = c.Message.Intent.Operations.Count;
+        c.Saga.ModelRiskLevel = WireNames.Of(c.Message.Intent.EstimatedRiskLevel);
+        c.Saga.Verdicts = [];
+        await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {c.Message.Intent.Summary}");
+    }
+
+    private async Task OnValidated(BehaviorContext<RequestState, OperationValidated> c)
+    {
+        Upsert(c.Saga.Verdicts, c.Message, v => v.Index);
+        if (c.Saga.Verdicts.Count < c.Saga.OperationCount)
+        {
+            return;
+        }
+
+        var rejected = c.Saga.Verdicts.Where(v => !v.Approved).ToList();
+        if (rejected.Count > 0)
+        {
+            await Finish(c, Rejected, System, "rejected by policy",
+                rejected.SelectMany(v => v.Reasons.Select(r => $"operation {v.Index}: {r}")).ToList());
+            return;
+        }
+
+        if (c.Saga.DryRun)
+        {
+            await Finish(c, Completed, System, "dry run: every operation was approved; nothing was executed");
+            return;
+        }
+
+        if (c.Saga.Verdicts.Any(v => v.RequiresConfirmation))
+        {
+            await AskForConfirmation(c, "policy requires confirmation");
+            return;
+        }
+
+        await Audit(c, "approved", System, "every operation approved; no confirmation needed");
+        await RunNext(c);
+    }
+
+    private async Task OnConfirmed(BehaviorContext<RequestState, ConfirmRequest> c)
+    {
+        var critical = c.Saga.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical);
+        if (critical && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
+        {
+            // The API refuses this first; the saga refuses it again for publishers that bypass the API.
+            await Audit(c, "confirmation-refused", c.Message.Principal, "the requester of a critical operation cannot confirm it", "refused");
+            return;
+        }
+
+        c.Saga.ConfirmedBy.Add(c.Message.Principal);
+        c.Saga.ConfirmationDeadline = null;
+        await Audit(c, "confirmed", c.Message.Principal, $"confirmed by {c.Message.Principal}");
+        await RunNext(c);
+    }
+
+    private async Task OnExpired(BehaviorContext<RequestState, ConfirmationExpired> c)
+    {
+        if (c.Saga.ConfirmationDeadline is not { } deadline || deadline > time.GetUtcNow())
+        {
+            return; // a sweep that raced a confirmation or a new deadline
+        }
+
+        await Finish(c, Expired, System, $"nobody confirmed it before {deadline:u}");
+    }
+
+    /// <summary>Starts the next operation: read-only ones run at once; changes are re-validated first.</summary>
+    private async Task RunNext<T>(BehaviorContext<RequestState, T> c) where T : class
+    {
+        if (c.Saga.CancelRequested)
+        {
+            await Compensate(c, "cancelled");
+            return;
+        }
+
+        if (c.Saga.NextIndex >= c.Saga.OperationCount)
+        {
+            await Finish(c, Completed, System, c.Saga.OperationCount == 1 ? "the operation completed" : $"all {c.Saga.OperationCount} operations completed");
+            return;
+        }
+
+        var intent = IntentJson.Parse(c.Saga.IntentJson!);
+        var operation = intent.Operations[c.Saga.NextIndex];
+        if (c.Saga.CurrentState != nameof(Executing))
+        {
+            await MoveTo(c, Executing, System, $"running {c.Saga.OperationCount} operation(s)");
+        }
+
+        if (!operation.OperationType.IsMutating())
+        {
+            await c.Publish(new ExecuteOperation { RequestId = c.Saga.CorrelationId, Index = c.Saga.NextIndex, Operation = operation });
+            return;
+        }
+
+        await c.Publish(new RevalidateOperation
+        {
+            RequestId = c.Saga.CorrelationId,
+            Index = c.Saga.NextIndex,
+            Count = c.Saga.OperationCount,
+            Operation = operation,
+            ModelRiskLevel = intent.EstimatedRiskLevel,
+        });
+    }
+
+    private async Task OnRevalidated(BehaviorContext<RequestState, OperationValidated> c)
+    {
+        var fresh = c.Message;
+        if (fresh.Index != c.Saga.NextIndex)
+        {
+            return;
+        }
+
+        var approved = c.Saga.Verdicts.Single(v => v.Index == fresh.Index);
+        Upsert(c.Saga.Verdicts, fresh, v => v.Index);
+        if (!fresh.Approved)
+        {
+            c.Saga.Reasons.AddRange(fresh.Reasons.Select(r => $"operation {fresh.Index}: {r}"));
+            await Compensate(c, $"operation {fresh.Index} was rejected when checked again right before it ran");
+            return;
+        }
+
+        var changed = approved.ResourceVersion is not null && fresh.ResourceVersion is not null && approved.ResourceVersion != fresh.ResourceVersion;
+        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation)
+        {
+            c.Saga.ConfirmedBy.Clear();
+            await AskForConfirmation(c, changed
+                ? $"the object of operation {fresh.Index} changed since it was approved (resourceVersion {approved.ResourceVersion} -> {fresh.ResourceVersion}); confirm again"
+                : $"operation {fresh.Index} now needs confirmation");
+            return;
+        }
+
+        var intent = IntentJson.Parse(c.Saga.IntentJson!);
+        await c.Publish(new ExecuteOperation
+        {
+            RequestId = c.Saga.CorrelationId,
+            Index = fresh.Index,
+            Operation = intent.Operations[fresh.Index],
+            ExpectedResourceVersion = fresh.ResourceVersion,
+        });
+    }
+
+    private async Task OnExecuted(BehaviorContext<RequestState, OperationExecuted> c)
+    {
+        var result = c.Message;
+        if (result.Index != c.Saga.NextIndex)
+        {
+            return; // a redelivered result of an operation already handled
+        }
+
+        Upsert(c.Saga.Results, result, r => r.Index);
+        if (result.SnapshotId is not null && !c.Saga.Applied.Contains(result.Index))
+        {
+            c.Saga.Applied.Add(result.Index); // applied, even if verification then failed: it must be undone
+        }
+
+        if (!result.Success)
+        {
+            c.Saga.Reasons.Add($"operation {result.Index}: {result.Error}");
+            c.Saga.Reasons.AddRange(result.Evidence.Select(e => $"operation {result.Index}: {e}"));
+            await Audit(c, "operation-failed", System, $"operation {result.Index} failed: {result.Error}", "failed");
+            await Compensate(c, $"operation {result.Index} failed: {result.Error}");
+            return;
+        }
+
+        await Audit(c, "operation-executed", System, $"operation {result.Index} succeeded" + (result.SnapshotId is { } s ? $" (snapshot {s})" : ""));
+        c.Saga.NextIndex++;
+        await RunNext(c);
+    }
+
+    /// <summary>Rolls back every applied operation, newest first; with none applied the request just ends.</summary>
+    private async Task Compensate<T>(BehaviorContext<RequestState, T> c, string why) where T : class
+    {
+        c.Saga.RollbackQueue = Enumerable.Reverse(c.Saga.Applied).ToList();
+        if (c.Saga.RollbackQueue.Count == 0)
+        {
+            await Finish(c, c.Saga.CancelRequested ? Cancelled : Failed, System, why);
+            return;
+        }
+
+        c.Saga.Outcome = why;
+        await MoveTo(c, Compensating, System, $"{why}; rolling back {c.Saga.RollbackQueue.Count} applied operation(s), newest first");
+        await RequestRollback(c);
+    }
+
+    private async Task RequestRollback<T>(BehaviorContext<RequestState, T> c) where T : class
+    {
+        var index = c.Saga.RollbackQueue[0];
+        var snapshot = c.Saga.Results.Single(r => r.Index == index).SnapshotId;
+        await c.Publish(new RollbackRequested
+        {
+            RequestId = c.Saga.CorrelationId,
+            SnapshotId = snapshot,
+            OperationIndex = index,
+            Reason = c.Saga.Outcome ?? "compensation",
+            Principal = System,
+        });
+    }
+
+    private async Task OnRollbackCompleted(BehaviorContext<RequestState, RollbackCompleted> c)
+    {
+        if (c.Saga.RollbackQueue.Count == 0 || c.Message.OperationIndex != c.Saga.RollbackQueue[0])
+        {
+            return;
+        }
+
+        c.Saga.RollbackQueue.RemoveAt(0);
+        c.Saga.Rollbacks.Add(c.Message);
+        await Audit(c, "rolled-back", System, $"operation {c.Message.OperationIndex} rolled back: {c.Message.Message}");
+        if (c.Saga.RollbackQueue.Count > 0)
+        {
+            await RequestRollback(c);
+            return;
+        }
+
+        await Finish(c, c.Saga.CancelRequested ? Cancelled : RolledBack, System,
+            $"{c.Saga.Outcome}; every applied operation was rolled back");
+    }
+
+    private async Task AskForConfirmation<T>(BehaviorContext<RequestState, T> c, string why) where T : class
+    {
+        var deadline = time.GetUtcNow() + options.ConfirmationTimeout;
+        c.Saga.ConfirmationDeadline = deadline;
+        await c.Publish(new ConfirmationRequested
+        {
+            RequestId = c.Saga.CorrelationId,
+            OperationIndexes = c.Saga.Verdicts.Where(v => v.RequiresConfirmation || v.Index >= c.Saga.NextIndex).Select(v => v.Index).Distinct().ToList(),
+            RequestedBy = c.Saga.Principal,
+            ExpiresAt = deadline,
+        });
+        await MoveTo(c, AwaitingConfirmation, System, $"{why}; waiting until {deadline:u}");
+    }
+
+    private async Task Finish<T>(BehaviorContext<RequestState, T> c, State state, string principal, string outcome, IReadOnlyList<string>? reasons = null)
+        where T : class
+    {
+        c.Saga.Outcome = outcome;
+        c.Saga.ConfirmationDeadline = null;
+        if (reasons is not null)
+        {
+            c.Saga.Reasons.AddRange(reasons);
+        }
+
+        await MoveTo(c, state, principal, outcome);
+    }
+
+    private async Task MoveTo<T>(BehaviorContext<RequestState, T> c, State state, string principal, string detail) where T : class
+    {
+        var from = c.Saga.CurrentState;
+        await c.TransitionToState(state);
+        c.Saga.UpdatedAt = time.GetUtcNow();
+        await Audit(c, $"{(string.IsNullOrEmpty(from) ? "Initial" : from)} -> {state.Name}", principal, detail, state.Name);
+    }
+
+    private Task Audit<T>(BehaviorContext<RequestState, T> c, string action, string principal, string detail, string? outcome = null) where T : class =>
+        audit.AppendAsync(new AuditRecord(action, principal, c.Saga.CorrelationId, detail, outcome), c.CancellationToken);
+
+    private static void Upsert<T>(List<T> list, T item, Func<T, int> index)
+    {
+        list.RemoveAll(x => index(x) == index(item));
+        list.Add(item);
+        list.Sort((a, b) => index(a).CompareTo(index(b)));
+    }
+}

@@ -1,0 +1,262 @@
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Intent;
+using K8sAgentPlatform.Orchestrator.Persistence;
+using K8sAgentPlatform.Orchestrator.StateMachines;
+using K8sAgentPlatform.Orchestrator.Sweeping;
+using K8sAgentPlatform.Persistence;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace K8sAgentPlatform.Orchestrator.Tests;
+
+/// <summary>
+/// The request saga on a real in-memory bus with its own repository, the real intent service, and scripted
+/// policy, executor and rollback services: every path of DESIGN §2 on purpose.
+/// </summary>
+public sealed class SagaScenarioTests : IAsyncLifetime
+{
+    private readonly Script script = new();
+    private readonly ManualTime time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private ServiceProvider provider = null!;
+    private IBusControl bus = null!;
+
+    private IRequestStore Store => provider.GetRequiredService<IRequestStore>();
+    private MemoryAuditLog Audit => (MemoryAuditLog)provider.GetRequiredService<IAuditLog>();
+
+    public async ValueTask InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orchestrator:ConfirmationTimeout"] = "00:15:00",
+        }).Build();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton(script)
+            .AddSingleton<TimeProvider>(time)
+            .AddSingleton<IAuditLog, MemoryAuditLog>()
+            .AddOrchestratorCore()
+            .AddIntentParsing(configuration);
+        services.AddMassTransit(x =>
+        {
+            x.AddRequestSaga();
+            x.AddIntentConsumers();
+            x.AddConsumer<ScriptedPolicy>();
+            x.AddConsumer<ScriptedExecutor>();
+            x.AddConsumer<ScriptedRollback>();
+            x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+        });
+        provider = services.BuildServiceProvider(true);
+        bus = provider.GetRequiredService<IBusControl>();
+        await bus.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await bus.StopAsync();
+        await provider.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_change_policy_approves_without_confirmation_runs_and_completes()
+    {
+        var id = await Submit("scale api to 3 in staging", "alice");
+
+        var state = await WaitFor(id, "Completed");
+
+        state.Parser.ShouldBe("offline");
+        state.Verdicts.ShouldHaveSingleItem().Approved.ShouldBeTrue();
+        state.Results.ShouldHaveSingleItem().Success.ShouldBeTrue();
+        script.Log.ShouldBe(["revalidate 0", "execute 0 api rv=100"]);
+        (await Trail(id)).ShouldBe(["Initial -> Parsing", "Parsing -> Validating", "approved", "Validating -> Executing", "operation-executed", "Executing -> Completed"]);
+    }
+
+    [Fact]
+    public async Task Read_only_operations_run_without_revalidation_and_return_their_result()
+    {
+        var id = await Submit("show the status of web in production", "alice");
+
+        var state = await WaitFor(id, "Completed");
+
+        script.Log.ShouldBe(["execute 0 web rv="]);
+        state.Results.ShouldHaveSingleItem().Result.ShouldBe("done");
+    }
+
+    [Fact]
+    public async Task A_production_change_waits_for_confirmation_then_runs()
+    {
+        var id = await Submit("kubectl set image deployment/web app=registry.k8s.io/web:1.2 -n production", "alice");
+        var waiting = await WaitFor(id, "AwaitingConfirmation");
+        waiting.ConfirmationDeadline.ShouldBe(time.GetUtcNow() + TimeSpan.FromMinutes(15));
+        script.Log.ShouldBeEmpty();
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+
+        var done = await WaitFor(id, "Completed");
+        done.ConfirmedBy.ShouldBe(["bob"]);
+        (await Trail(id)).ShouldContain("confirmed");
+        (await Audit.ReadAsync(new AuditQuery(id))).Single(e => e.Action == "confirmed").Principal.ShouldBe("bob");
+    }
+
+    [Fact]
+    public async Task The_requester_cannot_confirm_a_critical_operation_but_a_second_principal_can()
+    {
+        var id = await Submit("cordon node worker-1", "alice");
+        await WaitFor(id, "AwaitingConfirmation");
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "alice" });
+        await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
+        (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        (await WaitFor(id, "Completed")).ConfirmedBy.ShouldBe(["bob"]);
+    }
+
+    [Fact]
+    public async Task A_policy_rejection_ends_the_request_with_the_reasons_and_runs_nothing()
+    {
+        script.Rejected.Add("forbidden");
+
+        var id = await Submit("scale api to 3 in dev and restart forbidden in dev", "alice");
+
+        var state = await WaitFor(id, "Rejected");
+        state.Reasons.ShouldBe(["operation 1: forbidden is forbidden by the test policy"]);
+        state.Outcome.ShouldBe("rejected by policy");
+        script.Log.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Text_that_is_not_understood_fails_with_the_parser_reason()
+    {
+        var id = await Submit("frobnicate the api in dev", "alice");
+
+        var state = await WaitFor(id, "Failed");
+
+        state.Outcome!.ShouldStartWith("not understood: did not understand \"frobnicate the api\"");
+    }
+
+    [Fact]
+    public async Task A_failed_verification_rolls_back_every_applied_operation_newest_first()
+    {
+        script.FailVerification.Add("web");
+
+        var id = await Submit("scale api to 3 in dev and restart worker in dev and kubectl set image deployment/web app=registry.k8s.io/web:9 -n dev", "alice");
+
+        var state = await WaitFor(id, "RolledBack");
+        script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 2 snap-2-web", "rollback 1 snap-1-worker", "rollback 0 snap-0-api"]);
+        state.Reasons.ShouldContain("operation 2: pod web-1: ImagePullBackOff");
+        state.Rollbacks.Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_request_expires_after_its_deadline()
+    {
+        var id = await Submit("restart web in production", "alice");
+        await WaitFor(id, "AwaitingConfirmation");
+        var sweeper = provider.GetRequiredService<ConfirmationSweeper>();
+
+        (await sweeper.SweepOnceAsync()).ShouldBe(0);
+        time.Advance(TimeSpan.FromMinutes(16));
+        (await sweeper.SweepOnceAsync()).ShouldBe(1);
+
+        (await WaitFor(id, "Expired")).Outcome!.ShouldStartWith("nobody confirmed it before");
+        script.Log.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_object_changed_between_approval_and_execution_goes_back_to_confirmation()
+    {
+        var id = await Submit("restart web in production", "alice");
+        await WaitFor(id, "AwaitingConfirmation");
+        script.ResourceVersions["web"] = "205"; // someone else edited web after approval
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        var again = await WaitFor(id, "AwaitingConfirmation", afterVersion: 3);
+
+        again.Outcome.ShouldBeNull();
+        (await Trail(id)).Count(a => a == "Executing -> AwaitingConfirmation").ShouldBe(1);
+        script.Log.ShouldBe(["revalidate 0"]);
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "carol" });
+        await WaitFor(id, "Completed");
+        script.Log.Last().ShouldBe("execute 0 web rv=205");
+    }
+
+    [Fact]
+    public async Task Cancelling_while_waiting_ends_the_request_and_runs_nothing()
+    {
+        var id = await Submit("restart web in production", "alice");
+        await WaitFor(id, "AwaitingConfirmation");
+
+        await bus.Publish(new CancelRequest { RequestId = id, Principal = "alice" });
+
+        (await WaitFor(id, "Cancelled")).Outcome.ShouldBe("cancelled while waiting for confirmation");
+        script.Log.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_dry_run_validates_and_executes_nothing()
+    {
+        var id = Guid.NewGuid();
+        await bus.Publish(new SubmitRequest { RequestId = id, Text = "scale api to 3 in staging", Principal = "ci", DryRun = true });
+
+        (await WaitFor(id, "Completed")).Outcome.ShouldBe("dry run: every operation was approved; nothing was executed");
+        script.Log.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_duplicate_submit_and_late_messages_change_nothing()
+    {
+        var id = await Submit("scale api to 3 in staging", "alice");
+        await WaitFor(id, "Completed");
+        var before = (await Store.LoadAsync(id))!;
+
+        await bus.Publish(new SubmitRequest { RequestId = id, Text = "scale api to 99 in staging", Principal = "mallory" });
+        await bus.Publish(new OperationExecuted { RequestId = id, Index = 0, Success = false, Error = "late duplicate" });
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        // A request submitted after the duplicates has gone all the way through, so they were consumed.
+        await WaitFor(await Submit("restart web in dev", "alice"), "Completed");
+
+        var after = (await Store.LoadAsync(id))!;
+        after.CurrentState.ShouldBe("Completed");
+        after.Principal.ShouldBe("alice");
+        after.Version = before.Version; // MassTransit saves an instance even when an event was ignored
+        RequestStateJson.Serialize(after).ShouldBe(RequestStateJson.Serialize(before));
+    }
+
+    private async Task<Guid> Submit(string text, string principal)
+    {
+        var id = Guid.NewGuid();
+        await bus.Publish(new SubmitRequest { RequestId = id, Text = text, Principal = principal, Source = "test" });
+        return id;
+    }
+
+    private async Task<List<string>> Trail(Guid id) => (await Audit.ReadAsync(new AuditQuery(id))).Select(e => e.Action).ToList();
+
+    private async Task<RequestState> WaitFor(Guid id, string state, int afterVersion = 0)
+    {
+        RequestState? current = null;
+        await WaitUntil(async () =>
+        {
+            current = await Store.LoadAsync(id);
+            return current is not null && current.CurrentState == state && current.Version > afterVersion;
+        }, () => $"request {id} is {current?.CurrentState ?? "missing"} (v{current?.Version}), expected {state}; outcome: {current?.Outcome}; log: {string.Join(", ", script.Log)}");
+        return current!;
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, Func<string>? explain = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(explain?.Invoke() ?? "the condition did not hold within 15 s");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
