@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace K8sAgentPlatform.KubeSandbox;
@@ -62,6 +63,8 @@ public sealed class SandboxServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Embedded in tests or the CLI: the host must not take over Ctrl-C/SIGTERM from its owner.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
@@ -195,4 +198,11 @@ public sealed class SandboxServer : IAsyncDisposable
         await File.WriteAllTextAsync(temp, Store.Export().ToJsonString());
         File.Move(temp, file, overwrite: true);
     }
+}
+
+internal sealed class EmbeddedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

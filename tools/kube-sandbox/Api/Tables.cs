@@ -153,7 +153,7 @@ internal static class Tables
             Age,
             Text("Selector", o => o.At("spec", "selector") is JsonObject s ? string.Join(",", s.Select(p => $"{p.Key}={p.Value}")) : null, 1),
         ],
-        "ConfigMap" => [Name, Number("Data", o => (o["data"] as JsonObject)?.Count + (o["binaryData"] as JsonObject)?.Count ?? 0), Age],
+        "ConfigMap" => [Name, Number("Data", o => ((o["data"] as JsonObject)?.Count ?? 0) + ((o["binaryData"] as JsonObject)?.Count ?? 0)), Age],
         "Secret" => [Name, Text("Type", o => o.Str("type")), Number("Data", o => (o["data"] as JsonObject)?.Count ?? 0), Age],
         "Namespace" => [Name, Text("Status", o => o.Str("status", "phase")), Age],
         "PodDisruptionBudget" =>

@@ -830,7 +830,6 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         {
             ["type"] = type,
             ["status"] = value,
-            ["lastProbeTime"] = null,
             ["lastTransitionTime"] = existing is not null && existing.Str("status") == value ? existing.Str("lastTransitionTime") : JsonExtensions.Timestamp(at),
         };
         if (reason is not null)

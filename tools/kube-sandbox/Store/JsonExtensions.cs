@@ -80,6 +80,34 @@ public static class JsonExtensions
 
     public static void SetAnnotation(this JsonObject o, string key, string value) => o.Meta().Obj("annotations")[key] = value;
 
+    /// <summary>Drops null-valued properties everywhere: typed Kubernetes objects treat null as absent.</summary>
+    public static T WithoutNulls<T>(this T node) where T : JsonNode
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o.ToList())
+                {
+                    if (value is null)
+                    {
+                        o.Remove(key);
+                    }
+                    else
+                    {
+                        value.WithoutNulls();
+                    }
+                }
+                break;
+            case JsonArray a:
+                foreach (var item in a)
+                {
+                    item?.WithoutNulls();
+                }
+                break;
+        }
+        return node;
+    }
+
     public static JsonObject CloneObject(this JsonObject o) => o.DeepClone().AsObject();
 
     public static JsonNode? CloneNode(this JsonNode? n) => n?.DeepClone();

@@ -78,7 +78,7 @@ public sealed class ObjectStore(TimeProvider time)
         lock (gate)
         {
             var now = time.GetUtcNow();
-            obj = obj.CloneObject();
+            obj = obj.CloneObject().WithoutNulls();
             Admission.PrepareCreate(type, ns, obj, scope != WriteScope.Internal);
             var name = obj.Name();
             if (type.Namespaced && Find(ResourceTypes.Namespaces, null, obj.Namespace()!) is null)
@@ -121,7 +121,7 @@ public sealed class ObjectStore(TimeProvider time)
         lock (gate)
         {
             var current = Find(type, ns, name) ?? throw ApiException.NotFound(type, name);
-            var desired = change(current.CloneObject());
+            var desired = change(current.CloneObject()).WithoutNulls();
             var wantedRv = desired.Str("metadata", "resourceVersion");
             if (scope != WriteScope.Internal && !string.IsNullOrEmpty(wantedRv) && wantedRv != current.Str("metadata", "resourceVersion"))
             {
