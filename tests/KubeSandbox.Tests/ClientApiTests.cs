@@ -78,7 +78,7 @@ public sealed class ClientApiTests : IAsyncLifetime
         scale.Status.Selector.ShouldBe("app=web");
         var web = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "web", namespaceParameter: "production", cancellationToken: Ct),
-            d => d.Status.ReadyReplicas == 5 && d.Status.AvailableReplicas == 5, "web to have 5 ready replicas");
+            d => d.Status?.ReadyReplicas == 5 && d.Status.AvailableReplicas == 5, "web to have 5 ready replicas");
         web.Metadata.Generation.ShouldBe(2);
         var pods = await client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "production", labelSelector: "app=web", cancellationToken: Ct);
         pods.Items.Count.ShouldBe(5);

@@ -30,7 +30,7 @@ public sealed class ControllerTests : IAsyncLifetime
     {
         var start = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "staging", cancellationToken: Ct),
-            d => d.Status.AvailableReplicas == 1, "staging api available");
+            d => d.Status?.AvailableReplicas == 1, "staging api available");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(20));
 
@@ -91,21 +91,25 @@ public sealed class ControllerTests : IAsyncLifetime
             b => b.Status?.CurrentHealthy == 3 && b.Status.DisruptionsAllowed == 1, "the api budget to allow one disruption");
         budget.Status.DesiredHealthy.ShouldBe(2);
         var pods = (await client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct)).Items;
+        await client.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(body: new V1Patch("""{"spec":{"minAvailable":3}}""", V1Patch.PatchType.MergePatch),
+            name: "api", namespaceParameter: "production", cancellationToken: Ct);
 
-        await client.CoreV1.CreateNamespacedPodEvictionAsync(
-            body: new V1Eviction { Metadata = new V1ObjectMeta { Name = pods[0].Metadata.Name, NamespaceProperty = "production" } },
-            name: pods[0].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct);
         var blocked = await Should.ThrowAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodEvictionAsync(
+            body: new V1Eviction { Metadata = new V1ObjectMeta { Name = pods[0].Metadata.Name, NamespaceProperty = "production" } },
+            name: pods[0].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct));
+        await client.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(body: new V1Patch("""{"spec":{"minAvailable":2}}""", V1Patch.PatchType.MergePatch),
+            name: "api", namespaceParameter: "production", cancellationToken: Ct);
+        await client.CoreV1.CreateNamespacedPodEvictionAsync(
             body: new V1Eviction { Metadata = new V1ObjectMeta { Name = pods[1].Metadata.Name, NamespaceProperty = "production" } },
-            name: pods[1].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct));
+            name: pods[1].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct);
 
         blocked.Response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
         var status = JsonNode.Parse(blocked.Response.Content)!;
         status["reason"]!.GetValue<string>().ShouldBe("TooManyRequests");
         status["details"]!["causes"]![0]!["reason"]!.GetValue<string>().ShouldBe("DisruptionBudget");
+        await client.CoreV1.ReadNamespacedPodAsync(name: pods[0].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct);
         (await client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct))
-            .Items.Select(p => p.Metadata.Name).ShouldNotContain(pods[0].Metadata.Name);
-        await client.CoreV1.ReadNamespacedPodAsync(name: pods[1].Metadata.Name, namespaceParameter: "production", cancellationToken: Ct);
+            .Items.Select(p => p.Metadata.Name).ShouldNotContain(pods[1].Metadata.Name);
         await Eventually.WaitAsync(
             () => client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct),
             l => l.Items.Count(p => p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true) == 3, "the evicted pod to be replaced");
@@ -146,7 +150,7 @@ public sealed class ControllerTests : IAsyncLifetime
         pulling.Items.Count(p => p.Status.Phase == "Running").ShouldBe(1);
         var stuck = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "dev", cancellationToken: Ct),
-            d => d.Status.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") == true,
+            d => d.Status?.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") == true,
             "ProgressDeadlineExceeded", TimeSpan.FromSeconds(10));
 
         stuck.Status.Conditions.Single(c => c.Type == "Progressing").Status.ShouldBe("False");
@@ -180,7 +184,7 @@ public sealed class ControllerTests : IAsyncLifetime
     {
         await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct),
-            s => s.Status.ReadyReplicas == 2, "postgres ready");
+            s => s.Status?.ReadyReplicas == 2, "postgres ready");
         await client.AppsV1.PatchNamespacedStatefulSetAsync(
             body: new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"postgres","image":"postgres:17.0"}]}}}}""", V1Patch.PatchType.StrategicMergePatch),
             name: "postgres", namespaceParameter: "production", cancellationToken: Ct);
@@ -190,10 +194,11 @@ public sealed class ControllerTests : IAsyncLifetime
 
         var sts = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct),
-            s => s.Status.UpdatedReplicas == 2 && s.Status.ReadyReplicas == 2 && s.Status.CurrentRevision == s.Status.UpdateRevision, "postgres rolled out");
+            s => s.Status?.ObservedGeneration == 2 && s.Status.UpdatedReplicas == 2 && s.Status.ReadyReplicas == 2
+                && s.Status.CurrentRevision == s.Status.UpdateRevision, "postgres rolled out");
         var ds = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedDaemonSetAsync(name: "kube-proxy", namespaceParameter: "kube-system", cancellationToken: Ct),
-            d => d.Status.UpdatedNumberScheduled == 3 && d.Status.NumberAvailable == 3, "kube-proxy rolled out");
+            d => d.Status?.ObservedGeneration == 2 && d.Status.UpdatedNumberScheduled == 3 && d.Status.NumberAvailable == 3, "kube-proxy rolled out");
 
         sts.Status.ObservedGeneration.ShouldBe(2);
         ds.Status.DesiredNumberScheduled.ShouldBe(3);
