@@ -191,6 +191,65 @@ public sealed class KubectlTests : IAsyncLifetime
         pods.Items.Where(p => p.Metadata.OwnerReferences[0].Kind != "DaemonSet").ShouldAllBe(p => p.Spec.NodeName != "worker-3");
     }
 
+    [Fact]
+    public async Task Create_configmap_sends_protobuf_and_a_second_create_is_already_exists()
+    {
+        (await kubectl.RunAsync("create", "configmap", "flags", "--from-literal=checkout=on", "--from-literal=search=off", "-n", "dev")).ShouldContain("created");
+        var again = await kubectl.TryRunAsync("create", "configmap", "flags", "--from-literal=checkout=on", "-n", "dev");
+        await kubectl.RunAsync("create", "deployment", "hello", "--image=nginx:1.27", "--replicas=2", "--port=8080", "-n", "dev");
+
+        again.ExitCode.ShouldNotBe(0);
+        again.Error.ShouldContain("already exists");
+        var flags = await client.CoreV1.ReadNamespacedConfigMapAsync(name: "flags", namespaceParameter: "dev", cancellationToken: Ct);
+        flags.Data.ShouldBe(new Dictionary<string, string> { ["checkout"] = "on", ["search"] = "off" }, ignoreOrder: true);
+        var hello = await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "hello", namespaceParameter: "dev", cancellationToken: Ct),
+            d => d.Status?.ReadyReplicas == 2, "hello ready");
+        hello.Spec.Template.Spec.Containers.Single().Ports.Single().ContainerPort.ShouldBe(8080);
+        hello.Spec.Selector.MatchLabels["app"].ShouldBe("hello");
+    }
+
+    [Fact]
+    public async Task Apply_creates_then_configures_a_deployment()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"apply-{Guid.NewGuid():N}.yaml");
+        const string Manifest = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: applied
+              namespace: dev
+            spec:
+              replicas: REPLICAS
+              selector:
+                matchLabels: {app: applied}
+              template:
+                metadata:
+                  labels: {app: applied}
+                spec:
+                  containers:
+                  - name: app
+                    image: nginx:1.27
+            """;
+        try
+        {
+            File.WriteAllText(file, Manifest.Replace("REPLICAS", "1"));
+            (await kubectl.RunAsync("apply", "-f", file)).ShouldContain("created");
+            File.WriteAllText(file, Manifest.Replace("REPLICAS", "3"));
+            (await kubectl.RunAsync("apply", "-f", file)).ShouldContain("configured");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var applied = await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "applied", namespaceParameter: "dev", cancellationToken: Ct),
+            d => d.Status?.ReadyReplicas == 3, "applied scaled to 3");
+        applied.Metadata.Annotations.ShouldContainKey("kubectl.kubernetes.io/last-applied-configuration");
+        applied.Metadata.Generation.ShouldBe(2);
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
 

@@ -68,6 +68,8 @@ internal static partial class Admission
             var labels = spec.Obj("template").Obj("metadata").Obj("labels");
             labels["batch.kubernetes.io/controller-uid"] = uid;
             labels["batch.kubernetes.io/job-name"] = obj.Name();
+            labels["controller-uid"] = uid;
+            labels["job-name"] = obj.Name();
         }
     }
 

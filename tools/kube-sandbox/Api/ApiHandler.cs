@@ -426,6 +426,12 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
     private static async Task<JsonObject> ReadObjectAsync(HttpContext http)
     {
         var mediaType = MediaType(http);
+        if (mediaType == Protobuf.MediaType)
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            return Protobuf.Decode(buffer.ToArray());
+        }
         if (mediaType is not (null or "application/json"))
         {
             throw ApiException.UnsupportedMediaType(mediaType);

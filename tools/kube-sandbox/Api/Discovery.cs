@@ -55,11 +55,67 @@ internal static class Discovery
             case ["apis", var group, var version] when ResourceTypes.GroupVersions.Contains((group, version)):
                 await ApiHandler.WriteJsonAsync(http, 200, ResourceList(group, version));
                 return true;
+            case ["openapi", "v3"]:
+                await ApiHandler.WriteJsonAsync(http, 200, OpenApiRoot());
+                return true;
+            case ["openapi", "v3", "api", "v1"]:
+                await ApiHandler.WriteJsonAsync(http, 200, OpenApiGroupVersion("", "v1"));
+                return true;
+            case ["openapi", "v3", "apis", var group, var version] when ResourceTypes.GroupVersions.Contains((group, version)):
+                await ApiHandler.WriteJsonAsync(http, 200, OpenApiGroupVersion(group, version));
+                return true;
             case ["openapi", ..]:
                 throw new ApiException(404, "NotFound", "the server could not find the requested resource");
             default:
                 return false;
         }
+    }
+
+    private static string OpenApiPath(string group, string version) => group.Length == 0 ? $"api/{version}" : $"apis/{group}/{version}";
+
+    /// <summary>
+    /// The OpenAPI v3 index. kubectl only reads it to learn that the server validates fields itself
+    /// (a <c>fieldValidation</c> parameter on PATCH); with that it skips client-side schema validation.
+    /// </summary>
+    private static JsonObject OpenApiRoot()
+    {
+        var paths = new JsonObject();
+        foreach (var (group, version) in ResourceTypes.GroupVersions)
+        {
+            var path = OpenApiPath(group, version);
+            paths[path] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{path}?hash=sandbox" };
+        }
+        return new JsonObject { ["paths"] = paths };
+    }
+
+    private static JsonObject OpenApiGroupVersion(string group, string version)
+    {
+        var paths = new JsonObject();
+        foreach (var t in ResourceTypes.Known.Where(t => t.Group == group && t.Version == version))
+        {
+            var prefix = $"/{OpenApiPath(group, version)}";
+            var path = t.Namespaced ? $"{prefix}/namespaces/{{namespace}}/{t.Plural}/{{name}}" : $"{prefix}/{t.Plural}/{{name}}";
+            paths[path] = new JsonObject
+            {
+                ["patch"] = new JsonObject
+                {
+                    ["operationId"] = $"patch{t.Kind}",
+                    ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = t.Kind },
+                    ["parameters"] = new JsonArray(
+                        new JsonObject { ["name"] = "dryRun", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } },
+                        new JsonObject { ["name"] = "fieldManager", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } },
+                        new JsonObject { ["name"] = "fieldValidation", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } }),
+                    ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
+                },
+            };
+        }
+        return new JsonObject
+        {
+            ["openapi"] = "3.0.0",
+            ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.0" },
+            ["paths"] = paths,
+            ["components"] = new JsonObject { ["schemas"] = new JsonObject() },
+        };
     }
 
     private static JsonObject Version() => new()
