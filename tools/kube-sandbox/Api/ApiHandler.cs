@@ -234,6 +234,8 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
         long? from = long.TryParse(query["resourceVersion"], out var rv) ? rv : null;
         var timeout = int.TryParse(query["timeoutSeconds"], out var seconds) ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromMinutes(30);
         var bookmarks = query["allowWatchBookmarks"] == "true";
+        var asTable = Tables.Wanted(http.Request);
+        var columnsSent = false;
 
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
@@ -264,7 +266,18 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
             try
             {
                 var e = await subscription.Events.ReadAsync(cts.Token);
-                await WriteEventAsync(http, e.Type, e.Object);
+                var obj = e.Object;
+                if (asTable)
+                {
+                    // Like the real server: the first event of a Table watch carries the columns.
+                    obj = Tables.For(t.Type, [e.Object], e.ResourceVersion.ToString(), store.Time.GetUtcNow(), http.Request);
+                    if (columnsSent)
+                    {
+                        obj.Remove("columnDefinitions");
+                    }
+                    columnsSent = true;
+                }
+                await WriteEventAsync(http, e.Type, obj);
             }
             catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
             {

@@ -16,6 +16,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
 
     private readonly Dictionary<string, (string Fingerprint, DateTimeOffset Since)> progress = [];
     private readonly HashSet<string> emitted = [];
+    private readonly Lock reconciling = new();
 
     /// <summary>The last failure of a reconcile pass (the loop keeps going), for diagnosis.</summary>
     public Exception? LastError { get; private set; }
@@ -40,6 +41,14 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
 
     /// <summary>One pass of every controller; conflicts with concurrent API writes are retried next pass.</summary>
     public void ReconcileOnce()
+    {
+        lock (reconciling)
+        {
+            ReconcileAll();
+        }
+    }
+
+    private void ReconcileAll()
     {
         Step(Deployments);
         Step(ReplicaSets);
@@ -501,9 +510,17 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 ["labels"] = labels,
                 ["ownerReferences"] = new JsonArray(owner.OwnerReference()),
             },
-            ["data"] = new JsonObject { ["spec"] = new JsonObject { ["template"] = Templates.Normalize(template) } },
+            ["data"] = new JsonObject { ["spec"] = new JsonObject { ["template"] = RevisionTemplate(template) } },
             ["revision"] = existing.Count == 0 ? 1 : existing.Max(r => r.Long("revision") ?? 0) + 1,
         }, scope: WriteScope.Internal);
+    }
+
+    /// <summary>Revision data is a strategic merge patch, as kubectl rollout undo applies it to the owner.</summary>
+    private static JsonObject RevisionTemplate(JsonNode? template)
+    {
+        var patch = Templates.Normalize(template);
+        patch["$patch"] = "replace";
+        return patch;
     }
 
     // ---- daemonsets --------------------------------------------------------------------------
