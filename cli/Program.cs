@@ -4,6 +4,7 @@ using K8sAgentPlatform.Cli.Commands;
 var root = new RootCommand("k8s-agent: turn plain-language requests into checked, reversible Kubernetes operations.")
 {
     SchemaCommand.Create(),
+    PolicyCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

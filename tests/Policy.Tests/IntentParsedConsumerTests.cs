@@ -55,7 +55,7 @@ public sealed class IntentParsedConsumerTests
         {
             RequestId = requestId,
             Parser = "provided",
-            Intent = Intent(RiskLevel.Low, Scale(3), Scale(3, "kube-system"), Op(OperationType.GetStatus, ns: "prod-web")),
+            Intent = IntentOf(RiskLevel.Low, Scale(3), Scale(3, "kube-system"), Op(OperationType.GetStatus, ns: "prod-web")),
         }, TestContext.Current.CancellationToken);
 
         (await harness.Consumed.Any<IntentParsed>(TestContext.Current.CancellationToken)).ShouldBeTrue();
@@ -77,7 +77,7 @@ public sealed class IntentParsedConsumerTests
         await using var _ = provider;
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = Intent(Scale(3), Scale(3, name: "gone")) }, TestContext.Current.CancellationToken);
+        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf(Scale(3), Scale(3, name: "gone")) }, TestContext.Current.CancellationToken);
 
         var verdicts = await Verdicts(harness, requestId, 2);
         verdicts[0].Approved.ShouldBeTrue();
@@ -95,7 +95,7 @@ public sealed class IntentParsedConsumerTests
 
         // The contract's converter refuses an intent without operations when the message is read, so
         // the consumer never sees it; whatever happens, no approval may come out.
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = Intent() }, TestContext.Current.CancellationToken);
+        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf() }, TestContext.Current.CancellationToken);
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         wait.CancelAfter(TimeSpan.FromSeconds(2));
@@ -122,7 +122,7 @@ public sealed class IntentParsedConsumerTests
         await using var _ = provider;
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = Intent(Scale(3)) }, TestContext.Current.CancellationToken);
+        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf(Scale(3)) }, TestContext.Current.CancellationToken);
 
         (await Verdicts(harness, requestId, 1)).Single().Reasons.ShouldContain(r => r.StartsWith($"[{RuleIds.MaxReplicas}]"));
         harness.GetConsumerHarness<IntentParsedConsumer>().Consumed.Select<IntentParsed>(TestContext.Current.CancellationToken).ShouldNotBeEmpty();

@@ -47,7 +47,7 @@ public sealed class KubernetesClusterReaderTests : IAsyncLifetime
     private async Task<OperationVerdict> Evaluate(KubernetesOperation operation, PolicySettings? settings = null)
     {
         var evaluator = new PolicyEvaluator(settings ?? PolicySettings.Default with { GitOpsMode = GitOpsMode.Warn }, new KubernetesClusterReader(_client));
-        return (await evaluator.EvaluateAsync(Intent(RiskLevel.Low, operation), TestContext.Current.CancellationToken)).Operations.Single();
+        return (await evaluator.EvaluateAsync(IntentOf(RiskLevel.Low, operation), TestContext.Current.CancellationToken)).Operations.Single();
     }
 
     [Fact]
@@ -186,13 +186,13 @@ public sealed class KubernetesClusterReaderTests : IAsyncLifetime
             """);
         var evaluator = new PolicyEvaluator(PolicySettings.Default, new KubernetesClusterReader(_client));
 
-        var verdict = (await evaluator.EvaluateAsync(Intent(RiskLevel.High, Node(OperationType.DrainNode)), TestContext.Current.CancellationToken)).Operations.Single();
+        var verdict = (await evaluator.EvaluateAsync(IntentOf(RiskLevel.High, Node(OperationType.DrainNode)), TestContext.Current.CancellationToken)).Operations.Single();
 
         verdict.Reasons.ShouldHaveSingleItem().ShouldContain("would evict 2 pod(s)");
         _stub.Requests.ShouldContain(r => r.Path == "/api/v1/pods" && Uri.UnescapeDataString(r.Query).Contains("spec.nodeName=worker-1"));
 
         _stub.Routes["GET /apis/policy/v1/namespaces/shop/poddisruptionbudgets"] = (200, """{"apiVersion":"policy/v1","kind":"PodDisruptionBudgetList","metadata":{},"items":[]}""");
-        var approved = (await evaluator.EvaluateAsync(Intent(RiskLevel.High, Node(OperationType.DrainNode)), TestContext.Current.CancellationToken)).Operations.Single();
+        var approved = (await evaluator.EvaluateAsync(IntentOf(RiskLevel.High, Node(OperationType.DrainNode)), TestContext.Current.CancellationToken)).Operations.Single();
         approved.Approved.ShouldBeTrue(string.Join("; ", approved.Reasons));
         approved.DryRun.Status.ShouldBe(DryRunStatus.Passed);
         approved.ResourceVersion.ShouldBe("9");

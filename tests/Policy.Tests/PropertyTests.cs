@@ -88,7 +88,7 @@ public sealed class PropertyTests
     {
         var random = new Random(7);
         var evaluator = new PolicyEvaluator(PolicySettings.Default);
-        var seed = IntentJson.Serialize(Intents.Intent(RiskLevel.Medium, Intents.Scale(3), Intents.Image("gcr.io/my-project/web", "1.0")));
+        var seed = IntentJson.Serialize(Intents.IntentOf(RiskLevel.Medium, Intents.Scale(3), Intents.Image("gcr.io/my-project/web", "1.0")));
         var parsed = 0;
         for (var i = 0; i < 3000; i++)
         {
@@ -125,7 +125,7 @@ public sealed class PropertyTests
     {
         var count = random.Next(1, 5);
         var operations = Enumerable.Range(0, count).Select(_ => GenerateOperation(random)).ToArray();
-        return Intents.Intent(Pick(random, Enum.GetValues<RiskLevel>()), operations);
+        return Intents.IntentOf(Pick(random, Enum.GetValues<RiskLevel>()), operations);
     }
 
     private static KubernetesOperation GenerateOperation(Random random)
