@@ -24,6 +24,9 @@ public sealed class IntentParsedConsumerTests
         services.AddMassTransitTestHarness(x => x.AddPolicyService(o => o.Settings = settings));
         var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
+        // Generous: the machine is shared, and waits end as soon as the expected messages arrive.
+        harness.TestTimeout = TimeSpan.FromSeconds(90);
+        harness.TestInactivityTimeout = TimeSpan.FromSeconds(30);
         await harness.Start();
         return (provider, harness);
     }

@@ -109,6 +109,62 @@ public sealed class PropertyTests
         parsed.ShouldBeGreaterThan(0);
     }
 
+    [Fact]
+    public void Mutated_policy_files_and_manifests_are_errors_or_verdicts_never_crashes()
+    {
+        var random = new Random(11);
+        var example = System.IO.File.ReadAllText(Path.Combine(PolicyFileTests.RepoRoot(), "services", "policy", "policy.example.yaml"));
+        var manifest = Manifests[1].Replace("kube-system", "staging", StringComparison.Ordinal) + "---\n" + Manifests[0].Replace("NS", "staging", StringComparison.Ordinal);
+        var evaluator = new PolicyEvaluator(PolicySettings.Default);
+        const string alphabet = ":-[]{}&*!|>'\"#%@`,?\n\t \\ab1.";
+        var clock = Stopwatch.StartNew();
+        var policyErrors = 0;
+        var manifestRejections = 0;
+        for (var i = 0; i < 600; i++)
+        {
+            var policyText = Scramble(random, example, alphabet);
+            if (!PolicyFile.TryParse(policyText, out _, out var errors))
+            {
+                policyErrors++;
+                errors.ShouldAllBe(e => e.Line >= 0 && e.Message.Length > 0);
+            }
+
+            var verdict = evaluator.EvaluateStatic(Intents.IntentOf(Intents.Manifest(Scramble(random, manifest, alphabet))));
+            if (!verdict.Approved)
+            {
+                manifestRejections++;
+                verdict.Operations.Single().Reasons.ShouldNotBeEmpty();
+            }
+        }
+
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+        policyErrors.ShouldBeGreaterThan(30);
+        manifestRejections.ShouldBeGreaterThan(30);
+    }
+
+    private static string Scramble(Random random, string text, string alphabet)
+    {
+        var chars = text.ToList();
+        for (var k = random.Next(1, 6); k > 0 && chars.Count > 0; k--)
+        {
+            var at = random.Next(chars.Count);
+            switch (random.Next(3))
+            {
+                case 0:
+                    chars[at] = alphabet[random.Next(alphabet.Length)];
+                    break;
+                case 1:
+                    chars.RemoveAt(at);
+                    break;
+                default:
+                    chars.Insert(at, alphabet[random.Next(alphabet.Length)]);
+                    break;
+            }
+        }
+
+        return new string(chars.ToArray());
+    }
+
     private static bool TouchesProtected(KubernetesOperation op)
     {
         var protectedNames = PolicySettings.Default.ProtectedNamespaces;
