@@ -201,3 +201,95 @@ public sealed class KubernetesClusterReaderTests : IAsyncLifetime
         cordon.Body.ShouldBe("""{"spec":{"unschedulable":true}}""");
     }
 }
+
+public sealed class ManifestDryRunTests : IAsyncLifetime
+{
+    private const string Manifest = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: cfg, namespace: staging}
+        data: {mode: "fast", retries: "3"}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: staging}
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers: [{name: web, image: gcr.io/my-project/web:1.0}]
+        """;
+
+    private readonly KubeApiStub _stub = new();
+    private k8s.Kubernetes _client = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        _client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = _stub.Url.TrimEnd('/') });
+        _stub.Routes["PATCH /api/v1/namespaces/staging/configmaps/cfg"] = (200, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"}}""");
+        _stub.Routes["PATCH /apis/apps/v1/namespaces/staging/deployments/web"] = (200, """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"}}""");
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _stub.DisposeAsync();
+    }
+
+    private async Task<OperationVerdict> Evaluate() =>
+        (await new PolicyEvaluator(PolicySettings.Default, new KubernetesClusterReader(_client))
+            .EvaluateAsync(IntentOf(RiskLevel.Medium, Intents.Manifest(Manifest)), TestContext.Current.CancellationToken)).Operations.Single();
+
+    [Fact]
+    public async Task Every_manifest_object_is_dry_run_with_server_side_apply()
+    {
+        var verdict = await Evaluate();
+
+        verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
+        verdict.DryRun.Status.ShouldBe(DryRunStatus.Passed);
+        var patches = _stub.Requests.Where(r => r.Method == "PATCH").ToArray();
+        patches.Select(p => p.Path).ShouldBe(["/api/v1/namespaces/staging/configmaps/cfg", "/apis/apps/v1/namespaces/staging/deployments/web"]);
+        patches.ShouldAllBe(p => p.ContentType.StartsWith("application/apply-patch+yaml") && p.Query.Contains("dryRun=All") && p.Query.Contains("fieldManager=k8s-agent") && p.Query.Contains("force=true"));
+        patches[1].Body.ShouldContain("\"replicas\":2");
+        patches[0].Body.ShouldContain("\"retries\":\"3\"");
+    }
+
+    [Fact]
+    public async Task A_manifest_object_refused_by_the_server_is_named_in_the_reason()
+    {
+        _stub.Routes["PATCH /apis/apps/v1/namespaces/staging/deployments/web"] = (422, KubeApiStub.Status(422, "Invalid", "spec.selector: Required value"));
+
+        var verdict = await Evaluate();
+
+        verdict.Approved.ShouldBeFalse();
+        verdict.Reasons.ShouldHaveSingleItem().ShouldSatisfyAllConditions(
+            r => r.ShouldStartWith($"[{RuleIds.DryRun}]"),
+            r => r.ShouldContain("Deployment/web"),
+            r => r.ShouldContain("spec.selector: Required value"));
+    }
+}
+
+public sealed class YamlJsonTests
+{
+    [Fact]
+    public void Plain_scalars_are_typed_like_kubectl_and_quoted_ones_stay_strings()
+    {
+        var stream = new YamlDotNet.RepresentationModel.YamlStream();
+        stream.Load(new StringReader("""
+            a: 3
+            b: "3"
+            c: yes
+            d: 'on'
+            e: 1.5
+            f: ~
+            g: v1.2
+            h: [1, x]
+            i: !!str 7
+            """));
+
+        var json = YamlJson.ToJson(stream.Documents[0].RootNode)!.ToJsonString();
+
+        json.ShouldBe("""{"a":3,"b":"3","c":true,"d":"on","e":1.5,"f":null,"g":"v1.2","h":[1,"x"],"i":"7"}""");
+    }
+}
