@@ -6,6 +6,7 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
     ParseCommand.Create(),
     SchemaCommand.Create(),
     SandboxCommand.Create(),
+    PolicyCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -37,7 +37,7 @@ internal static class Intents
     public static KubernetesOperation Node(OperationType type, string name = "worker-1", OperationParameters? parameters = null, bool confirm = true) =>
         Op(type, ResourceType.Node, name, null, parameters, confirm);
 
-    public static KubernetesIntent Intent(RiskLevel risk, params KubernetesOperation[] operations) => new()
+    public static KubernetesIntent IntentOf(RiskLevel risk, params KubernetesOperation[] operations) => new()
     {
         OriginalRequest = "a test request",
         Operations = operations,
@@ -45,5 +45,5 @@ internal static class Intents
         Summary = "a test intent with some operations",
     };
 
-    public static KubernetesIntent Intent(params KubernetesOperation[] operations) => Intent(RiskLevel.Low, operations);
+    public static KubernetesIntent IntentOf(params KubernetesOperation[] operations) => IntentOf(RiskLevel.Low, operations);
 }

@@ -12,7 +12,7 @@ public sealed class LiveCheckTests
 {
     private static async Task<OperationVerdict> Check(FakeCluster cluster, KubernetesOperation operation, PolicySettings? settings = null, RiskLevel risk = RiskLevel.Low)
     {
-        var verdict = await new PolicyEvaluator(settings ?? PolicySettings.Default, cluster).EvaluateAsync(Intent(risk, operation), TestContext.Current.CancellationToken);
+        var verdict = await new PolicyEvaluator(settings ?? PolicySettings.Default, cluster).EvaluateAsync(IntentOf(risk, operation), TestContext.Current.CancellationToken);
         return verdict.Operations.ShouldHaveSingleItem();
     }
 

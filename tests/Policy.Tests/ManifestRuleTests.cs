@@ -35,7 +35,7 @@ public sealed class ManifestRuleTests
         """;
 
     private static OperationVerdict Check(string manifest, string ns = "staging") =>
-        new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(Intent(RiskLevel.Medium, Manifest(manifest, ns))).Operations.ShouldHaveSingleItem();
+        new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(IntentOf(RiskLevel.Medium, Manifest(manifest, ns))).Operations.ShouldHaveSingleItem();
 
     private static void ShouldBeRejectedBy(OperationVerdict verdict, string ruleId)
     {
@@ -81,7 +81,7 @@ public sealed class ManifestRuleTests
     public void Cluster_scoped_objects_are_rejected_even_when_allowlisted(string kind)
     {
         var settings = PolicySettings.Default with { ManifestAllowedKinds = [kind] };
-        var verdict = new PolicyEvaluator(settings).EvaluateStatic(Intent(RiskLevel.Medium,
+        var verdict = new PolicyEvaluator(settings).EvaluateStatic(IntentOf(RiskLevel.Medium,
             Manifest($"apiVersion: v1\nkind: {kind}\nmetadata: {{name: x, namespace: staging}}\n"))).Operations.Single();
 
         ShouldBeRejectedBy(verdict, RuleIds.ManifestClusterScoped);

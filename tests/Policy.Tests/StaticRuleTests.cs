@@ -11,7 +11,7 @@ public sealed class StaticRuleTests
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     private static OperationVerdict Check(KubernetesOperation operation, PolicySettings? settings = null, RiskLevel risk = RiskLevel.Low) =>
-        new PolicyEvaluator(settings ?? PolicySettings.Default).EvaluateStatic(Intent(risk, operation)).Operations.ShouldHaveSingleItem();
+        new PolicyEvaluator(settings ?? PolicySettings.Default).EvaluateStatic(IntentOf(risk, operation)).Operations.ShouldHaveSingleItem();
 
     private static void ShouldBeApproved(OperationVerdict verdict) =>
         verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
@@ -110,7 +110,7 @@ public sealed class StaticRuleTests
     [Fact]
     public void Deletes_in_an_intent_spanning_namespaces_are_rejected()
     {
-        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(Intent(RiskLevel.High, Delete(ns: "staging"), Scale(2, "dev")));
+        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(IntentOf(RiskLevel.High, Delete(ns: "staging"), Scale(2, "dev")));
 
         ShouldBeRejectedBy(verdict.Operations[0], RuleIds.CrossNamespaceDelete);
         verdict.Approved.ShouldBeFalse();
@@ -119,7 +119,7 @@ public sealed class StaticRuleTests
     [Fact]
     public void Deletes_in_a_single_namespace_intent_are_approved()
     {
-        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(Intent(RiskLevel.High, Delete(ns: "staging"), Scale(2, "staging")));
+        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(IntentOf(RiskLevel.High, Delete(ns: "staging"), Scale(2, "staging")));
 
         verdict.Approved.ShouldBeTrue();
     }
@@ -258,7 +258,7 @@ public sealed class StaticRuleTests
     [Fact]
     public void Intent_level_bounds_are_checked_again()
     {
-        var intent = Intent(Scale(3)) with { Summary = "short" };
+        var intent = IntentOf(Scale(3)) with { Summary = "short" };
 
         var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(intent).Operations.ShouldHaveSingleItem();
 
@@ -268,7 +268,7 @@ public sealed class StaticRuleTests
     [Fact]
     public void An_intent_without_operations_is_not_approved()
     {
-        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(Intent());
+        var verdict = new PolicyEvaluator(PolicySettings.Default).EvaluateStatic(IntentOf());
 
         verdict.Approved.ShouldBeFalse();
         verdict.Operations.ShouldBeEmpty();

@@ -68,6 +68,18 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
             return findings;
         }
 
+        if (!Enum.IsDefined(context.Intent.EstimatedRiskLevel))
+        {
+            findings.Reject(RuleIds.IntentValid, $"estimated_risk_level {(int)context.Intent.EstimatedRiskLevel} is not a risk level");
+        }
+
+        // Rules look these up in tables; a value outside the enum (possible from code, not from JSON) has no entry.
+        if (!Enum.IsDefined(context.Operation.OperationType) || !Enum.IsDefined(context.Operation.ResourceType))
+        {
+            findings.Reject(RuleIds.IntentValid, $"operations[{context.Index}] has an unknown operation_type or resource_type");
+            return findings;
+        }
+
         foreach (var rule in StaticRules.All)
         {
             try
@@ -83,19 +95,33 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
         return findings;
     }
 
+    // A production pattern that times out on a hostile namespace counts as production: the stricter reading.
+    private static bool Safe(Func<bool> isProduction)
+    {
+        try
+        {
+            return isProduction();
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            return true;
+        }
+    }
+
     private static OperationVerdict Finish(OperationContext context, OperationFindings findings, LiveChecks.Result? live)
     {
-        var model = context.Intent.EstimatedRiskLevel;
+        var model = Enum.IsDefined(context.Intent.EstimatedRiskLevel) ? context.Intent.EstimatedRiskLevel : RiskLevel.Critical;
         var op = context.Operation;
-        var risk = RiskAssessor.Max(RiskAssessor.Max(op is null ? RiskLevel.Critical : RiskAssessor.Baseline(context), findings.RiskFloor), model);
-        if (op is not null)
+        var known = op is not null && Enum.IsDefined(op.OperationType) && Enum.IsDefined(op.ResourceType);
+        var risk = RiskAssessor.Max(RiskAssessor.Max(known ? RiskAssessor.Baseline(context) : RiskLevel.Critical, findings.RiskFloor), model);
+        if (known && op is not null)
         {
             if (op.RequiresConfirmation)
             {
                 findings.RequireConfirmation(RuleIds.ModelConfirmation, "the intent asks for confirmation");
             }
 
-            if (context.IsMutating && context.IsProduction)
+            if (context.IsMutating && Safe(() => context.IsProduction))
             {
                 findings.RequireConfirmation(RuleIds.ProductionMutation, $"it changes production namespace '{context.TargetNamespace}'");
             }

@@ -12,6 +12,9 @@ public static class ExecutorRequests
 {
     public const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
+    /// <summary>The field manager of server-side apply (apply_manifest).</summary>
+    public const string FieldManager = "k8s-agent";
+
     /// <summary>Merge patch on the scale subresource.</summary>
     public static string ScalePatch(int replicas) =>
         new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }.ToJsonString();

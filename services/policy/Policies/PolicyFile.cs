@@ -29,6 +29,7 @@ public sealed class PolicyFileException(string source, IReadOnlyList<PolicyFileE
 public static class PolicyFile
 {
     private const int MaxBytes = 1024 * 1024;
+    private const int MaxEvents = 100_000;
 
     public static PolicySettings Load(string path)
     {
@@ -60,22 +61,9 @@ public static class PolicyFile
     {
         var found = new List<PolicyFileError>();
         settings = PolicySettings.Default;
-        if (YamlFailure.Find(yaml) is { } failure)
+        if (YamlFailure.TryLoad(yaml, MaxEvents, out var stream) is { } failure)
         {
             found.Add(new PolicyFileError(failure.Line, failure.Column, "", failure.Message));
-            errors = found;
-            return false;
-        }
-
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            // Reads event by event but not as a tree: duplicate keys end up here.
-            found.Add(new PolicyFileError((int)e.Start.Line, (int)e.Start.Column, "", Inner(e).Message));
             errors = found;
             return false;
         }
@@ -97,8 +85,6 @@ public static class PolicyFile
         errors = found;
         return found.Count == 0;
     }
-
-    private static Exception Inner(Exception e) => e.InnerException is YamlException inner ? Inner(inner) : e;
 
     private sealed class Reader(List<PolicyFileError> errors)
     {

@@ -39,27 +39,23 @@ public sealed class ManifestRule : IStaticRule
         }
 
         findings.RaiseRisk(context.IsProduction ? RiskLevel.High : RiskLevel.Medium);
-        if (ParseProblem(manifest) is { } problem)
+        if (YamlFailure.TryLoad(manifest, MaxEvents, out var stream) is { } failure)
+        {
+            findings.Reject(RuleIds.ManifestParse, $"line {failure.Line}, column {failure.Column}: the manifest is not valid YAML: {failure.Message}");
+            return;
+        }
+
+        if (AnchorProblem(manifest) is { } problem)
         {
             findings.Reject(RuleIds.ManifestParse, problem);
             return;
         }
 
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(manifest));
-        }
-        catch (YamlException e)
-        {
-            findings.Reject(RuleIds.ManifestParse, $"line {e.Start.Line}: {(e.InnerException ?? e).Message}");
-            return;
-        }
         var count = 0;
         foreach (var document in stream.Documents)
         {
             var root = document.RootNode;
-            if (root is YamlScalarNode { Value: null or "" } || root is YamlScalarNode { Tag.IsEmpty: false, Value: null or "" })
+            if (root is YamlScalarNode { Value: null or "" })
             {
                 continue; // an empty document ("---" alone) applies nothing
             }
@@ -76,13 +72,8 @@ public sealed class ManifestRule : IStaticRule
 
     // Anchors and aliases are refused: an alias expands to shared nodes, so a small text can describe an
     // exponentially large tree ("billion laughs"), and no Kubernetes manifest needs them.
-    private static string? ParseProblem(string manifest)
+    private static string? AnchorProblem(string manifest)
     {
-        if (YamlFailure.Find(manifest, MaxEvents) is { } failure)
-        {
-            return $"line {failure.Line}, column {failure.Column}: the manifest is not valid YAML: {failure.Message}";
-        }
-
         var parser = new Parser(new StringReader(manifest));
         while (parser.MoveNext())
         {
