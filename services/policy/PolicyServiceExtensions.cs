@@ -45,6 +45,7 @@ public static class PolicyServiceExtensions
     {
         AddPolicyService((IServiceCollection)bus, configure);
         bus.AddConsumer<IntentParsedConsumer>();
+        bus.AddConsumer<RevalidateOperationConsumer>();
         return bus;
     }
 }

@@ -39,21 +39,7 @@ public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider
         var verdict = await evaluator.EvaluateAsync(intent, context.CancellationToken);
         foreach (var operation in verdict.Operations)
         {
-            await context.Publish(new OperationValidated
-            {
-                RequestId = message.RequestId,
-                Index = operation.Index,
-                Count = verdict.Operations.Count,
-                Approved = operation.Approved,
-                RequiresConfirmation = operation.RequiresConfirmation,
-                Reasons = operation.Reasons,
-                Warnings = operation.Warnings,
-                PolicyRiskLevel = operation.PolicyRiskLevel,
-                ModelRiskLevel = operation.ModelRiskLevel,
-                DryRun = operation.DryRun,
-                ResourceVersion = operation.ResourceVersion,
-                ValidatedAt = now,
-            }, context.CancellationToken);
+            await context.Publish(operation.ToMessage(message.RequestId, verdict.Operations.Count, now), context.CancellationToken);
         }
     }
 }

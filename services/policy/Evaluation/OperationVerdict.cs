@@ -19,6 +19,24 @@ public sealed record OperationVerdict
     public string? ResourceVersion { get; init; }
     /// <summary>Whether the live checks ran (a cluster was given and the static checks passed).</summary>
     public bool LiveChecked { get; init; }
+
+    /// <summary>The bus message of this verdict.</summary>
+    public Contracts.OperationValidated ToMessage(Guid requestId, int count, DateTimeOffset at, bool preExecution = false) => new()
+    {
+        RequestId = requestId,
+        Index = Index,
+        Count = count,
+        Approved = Approved,
+        RequiresConfirmation = RequiresConfirmation,
+        Reasons = Reasons,
+        Warnings = Warnings,
+        PolicyRiskLevel = PolicyRiskLevel,
+        ModelRiskLevel = ModelRiskLevel,
+        DryRun = DryRun,
+        ResourceVersion = ResourceVersion,
+        ValidatedAt = at,
+        PreExecution = preExecution,
+    };
 }
 
 /// <summary>The verdicts of every operation of an intent; approved only when each one is.</summary>
