@@ -29,7 +29,7 @@ var intentJson = IntentJson.Serialize(((IntentParseSucceeded)parser.Parse(phrase
 var intent = IntentJson.Parse(intentJson);
 
 Console.WriteLine($"intent bench: {seconds:0.#} s per case, {Environment.ProcessorCount} cores, {(Debugger.IsAttached ? "debugger" : "no debugger")}, " +
-                  $"{(typeof(Program).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled) ? "DEBUG build: figures are not representative" : "optimized build")}");
+                  $"{(System.Reflection.Assembly.GetEntryAssembly()!.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled) ? "DEBUG build: figures are not representative" : "optimized build")}");
 Console.WriteLine($"{"case",-34} {"calls/s",12} {"µs/call",9} {"bytes/call",11}");
 var index = 0;
 Measure("offline parse (12 phrasings)", () => parser.Parse(phrases[index++ % phrases.Length], context));
