@@ -25,13 +25,13 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
         await using var connection = await database.OpenAsync(cancellationToken);
         await using (var insert = connection.CreateCommand())
         {
-            // The conflict target is only (request_id, operation_index): a redelivery keeps the first pre-change
-            // state, while a clash on id alone is a real error and still throws.
+            // A redelivery keeps the first pre-change state; a clash on id alone is caught below (nothing is found
+            // for this operation), as the MongoDB store does.
             insert.CommandText = $"""
                 INSERT INTO snapshots ({Columns})
                 VALUES ($id, $request_id, $operation_index, $operation_json, $kind, $api_version, $namespace, $name, $object_json,
                         $sealed, $resource_version, $existed, $captured_at_us, $restored_at_us, $consumed)
-                ON CONFLICT (request_id, operation_index) DO NOTHING
+                ON CONFLICT DO NOTHING
                 """;
             insert.Parameters.AddWithValue("$id", stored.Id);
             insert.Parameters.AddWithValue("$request_id", stored.RequestId.ToString("D"));
@@ -52,7 +52,7 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
         }
 
         return await FindForOperationAsync(connection, stored.RequestId, stored.OperationIndex, cancellationToken)
-            ?? throw new InvalidOperationException($"Snapshot {stored.Id} was neither inserted nor found.");
+            ?? throw new InvalidOperationException($"Snapshot id {stored.Id} is already used by another operation.");
     }
 
     public async Task<SnapshotDocument?> GetAsync(string id, CancellationToken cancellationToken = default)

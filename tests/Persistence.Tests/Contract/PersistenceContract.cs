@@ -71,6 +71,17 @@ public abstract class PersistenceContract
     }
 
     [Fact]
+    public async Task Reusing_a_snapshot_id_for_another_operation_is_refused()
+    {
+        await using var store = await CreateAsync();
+        var original = TestData.Snapshot("snap-taken");
+        await store.Snapshots.SaveAsync(original);
+
+        await Should.ThrowAsync<InvalidOperationException>(() => store.OtherSnapshots.SaveAsync(TestData.Snapshot("snap-taken")));
+        (await store.Snapshots.GetAsync("snap-taken")).ShouldBe(original);
+    }
+
+    [Fact]
     public async Task Concurrent_saves_of_one_operation_store_one_snapshot_and_all_callers_get_it()
     {
         await using var store = await CreateAsync();
