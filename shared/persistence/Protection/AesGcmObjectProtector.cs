@@ -3,7 +3,10 @@ using System.Text;
 
 namespace K8sAgentPlatform.Persistence.Protection;
 
-/// <summary>AES-256-GCM with a fresh 96-bit nonce per value; the text form is <c>aesgcm1:</c> + base64(nonce | tag | ciphertext).</summary>
+/// <summary>
+/// AES-256-GCM with a fresh 96-bit nonce per value; the text form is <c>aesgcm1:</c> + base64(nonce | tag | ciphertext).
+/// Safe for concurrent use: an <see cref="AesGcm"/> instance is not, so each call makes its own.
+/// </summary>
 public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
 {
     public const string Prefix = "aesgcm1:";
@@ -11,7 +14,7 @@ public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
-    private readonly AesGcm aes;
+    private readonly byte[] key;
 
     public AesGcmObjectProtector(ReadOnlySpan<byte> key)
     {
@@ -20,7 +23,7 @@ public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
             throw new ArgumentException($"The object protection key must be {KeySize} bytes (AES-256), not {key.Length}.", nameof(key));
         }
 
-        aes = new AesGcm(key, TagSize);
+        this.key = key.ToArray();
     }
 
     public string Protect(string plaintext, string context)
@@ -31,6 +34,7 @@ public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
         var sealedBytes = new byte[NonceSize + TagSize + clear.Length];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
         aes.Encrypt(nonce, clear, sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize), Encoding.UTF8.GetBytes(context));
         CryptographicOperations.ZeroMemory(clear);
         return Prefix + Convert.ToBase64String(sealedBytes);
@@ -63,6 +67,7 @@ public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
         var clear = new byte[sealedBytes.Length - NonceSize - TagSize];
         try
         {
+            using var aes = new AesGcm(key, TagSize);
             aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize + TagSize), sealedBytes.AsSpan(NonceSize, TagSize), clear, Encoding.UTF8.GetBytes(context));
         }
         catch (CryptographicException e)
@@ -73,5 +78,5 @@ public sealed class AesGcmObjectProtector : IObjectProtector, IDisposable
         return Encoding.UTF8.GetString(clear);
     }
 
-    public void Dispose() => aes.Dispose();
+    public void Dispose() => CryptographicOperations.ZeroMemory(key);
 }

@@ -31,6 +31,20 @@ public sealed class ProtectionTests : IDisposable
     }
 
     [Fact]
+    public async Task One_protector_serves_many_threads_at_once()
+    {
+        using var protector = new AesGcmObjectProtector(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
+        {
+            var value = $"value-{i}-" + new string('x', i * 10);
+            return protector.Unprotect(protector.Protect(value, $"snapshot:{i}"), $"snapshot:{i}") == value;
+        })));
+
+        results.ShouldAllBe(ok => ok);
+    }
+
+    [Fact]
     public void The_key_file_is_created_once_readable_by_its_owner_only()
     {
         var path = Path.Combine(directory.Path, "nested", "store.db.key");
