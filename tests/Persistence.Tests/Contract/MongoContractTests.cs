@@ -1,0 +1,138 @@
+using K8sAgentPlatform.Persistence.Mongo;
+using K8sAgentPlatform.Persistence.Protection;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Testcontainers.MongoDb;
+
+namespace K8sAgentPlatform.Persistence.Tests.Contract;
+
+/// <summary>
+/// The contract against a real MongoDB: <c>MONGODB_URI</c> when set, else a Testcontainers server when Docker is
+/// there. With neither, every test here is reported SKIPPED with the reason; none passes without a server.
+/// </summary>
+public sealed class MongoContractTests(MongoServer server) : PersistenceContract, IClassFixture<MongoServer>
+{
+    protected override async Task<IStoreUnderTest> CreateAsync()
+    {
+        var connectionString = await server.ConnectionStringAsync();
+        return new MongoStoreUnderTest(connectionString, Time);
+    }
+}
+
+/// <summary>One MongoDB server for the test class; each test gets its own database on it.</summary>
+public sealed class MongoServer : IAsyncLifetime
+{
+    private const string Image = "mongo:7.0";
+    private MongoDbContainer? container;
+    private string? connectionString;
+    private string? skipReason;
+
+    public async ValueTask InitializeAsync()
+    {
+        var uri = Environment.GetEnvironmentVariable("MONGODB_URI");
+        if (!string.IsNullOrWhiteSpace(uri))
+        {
+            connectionString = uri;
+            return;
+        }
+
+        if (!DockerIsReachable())
+        {
+            skipReason = "SKIPPED: MongoDB contract tests did not run: MONGODB_URI is not set and no Docker engine was found " +
+                "(no DOCKER_HOST, no /var/run/docker.sock). Set MONGODB_URI=mongodb://HOST:27017 or start Docker to run them.";
+            await Console.Error.WriteLineAsync("*** " + skipReason + " ***");
+            return;
+        }
+
+        // Docker is there: a failure to start the server fails the tests (below), it is not a skip.
+        container = new MongoDbBuilder(Image).Build();
+        await container.StartAsync();
+        connectionString = container.GetConnectionString();
+    }
+
+    public Task<string> ConnectionStringAsync()
+    {
+        if (skipReason is not null)
+        {
+            Assert.Skip(skipReason);
+        }
+
+        return Task.FromResult(connectionString ?? throw new InvalidOperationException("The MongoDB test server did not start."));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (container is not null)
+        {
+            await container.DisposeAsync();
+        }
+    }
+
+    private static bool DockerIsReachable() =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
+}
+
+/// <summary>A fresh database on the test server, opened through two clients, as two processes would.</summary>
+internal sealed class MongoStoreUnderTest : IStoreUnderTest
+{
+    private readonly MongoClient one;
+    private readonly MongoClient two;
+    private readonly string databaseName = "k8s_agent_test_" + Guid.NewGuid().ToString("N");
+    private readonly AesGcmObjectProtector protector = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public MongoStoreUnderTest(string connectionString, TimeProvider time)
+    {
+        one = new MongoClient(connectionString);
+        two = new MongoClient(connectionString);
+        Snapshots = new MongoSnapshotStore(one.GetDatabase(databaseName), protector);
+        OtherSnapshots = new MongoSnapshotStore(two.GetDatabase(databaseName), protector);
+        Audit = new MongoAuditLog(one.GetDatabase(databaseName), time);
+        OtherAudit = new MongoAuditLog(two.GetDatabase(databaseName), time);
+    }
+
+    public ISnapshotStore Snapshots { get; }
+
+    public ISnapshotStore OtherSnapshots { get; }
+
+    public IAuditLog Audit { get; }
+
+    public IAuditLog OtherAudit { get; }
+
+    private IMongoCollection<BsonDocument> SnapshotCollection => one.GetDatabase(databaseName).GetCollection<BsonDocument>(MongoMapping.SnapshotsCollection);
+
+    private IMongoCollection<BsonDocument> AuditCollection => one.GetDatabase(databaseName).GetCollection<BsonDocument>(MongoMapping.AuditCollection);
+
+    public async Task<string> RawSnapshotAsync(string id) =>
+        (await SnapshotCollection.Find(new BsonDocument("_id", id)).SingleAsync()).ToJson();
+
+    public Task<byte[]?> RawStorageAsync() => Task.FromResult<byte[]?>(null);
+
+    public Task EditAuditDetailAsync(long sequence, string detail) =>
+        AuditCollection.UpdateOneAsync(new BsonDocument("sequence", sequence), new BsonDocument("$set", new BsonDocument("detail", detail)));
+
+    public Task DeleteAuditEntryAsync(long sequence) => AuditCollection.DeleteOneAsync(new BsonDocument("sequence", sequence));
+
+    public async Task SwapAuditEntriesAsync(long first, long second)
+    {
+        var a = await AuditCollection.Find(new BsonDocument("sequence", first)).SingleAsync();
+        var b = await AuditCollection.Find(new BsonDocument("sequence", second)).SingleAsync();
+        await AuditCollection.ReplaceOneAsync(new BsonDocument("_id", a["_id"]), Moved(b, a));
+        await AuditCollection.ReplaceOneAsync(new BsonDocument("_id", b["_id"]), Moved(a, b));
+
+        static BsonDocument Moved(BsonDocument content, BsonDocument place)
+        {
+            var moved = content.DeepClone().AsBsonDocument;
+            moved["_id"] = place["_id"];
+            moved["sequence"] = place["sequence"];
+            return moved;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await one.DropDatabaseAsync(databaseName);
+        one.Dispose();
+        two.Dispose();
+        protector.Dispose();
+    }
+}
