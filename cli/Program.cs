@@ -5,6 +5,7 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
 {
     ParseCommand.Create(),
     SchemaCommand.Create(),
+    SandboxCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
