@@ -59,7 +59,7 @@ public sealed class RetryingHandler : DelegatingHandler
             }
 
             var status = response is null ? (int?)null : (int)response.StatusCode;
-            var retryable = response is null || IsTransient(response.StatusCode);
+            var retryable = response is null || (IsTransient(response.StatusCode) && !IsRefusedEviction(request, response.StatusCode));
             var last = attempt >= options.MaxAttempts || !retryable;
             var wait = last ? TimeSpan.Zero : Backoff(attempt, response);
             trace?.AddEvent(new ActivityEvent("kubernetes.attempt", tags: new ActivityTagsCollection
@@ -98,6 +98,14 @@ public sealed class RetryingHandler : DelegatingHandler
             await delay(wait, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// An eviction answered 429 is a disruption budget saying no, not an overloaded server: the drain backs off
+    /// and tries the other pods meanwhile, which it cannot do while this handler waits.
+    /// </summary>
+    private static bool IsRefusedEviction(HttpRequestMessage request, HttpStatusCode code) =>
+        code == HttpStatusCode.TooManyRequests && request.Method == HttpMethod.Post
+        && request.RequestUri?.AbsolutePath.EndsWith("/eviction", StringComparison.Ordinal) == true;
 
     private static bool IsTransient(HttpStatusCode code) =>
         code == HttpStatusCode.TooManyRequests || (int)code >= 500;
