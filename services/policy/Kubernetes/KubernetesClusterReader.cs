@@ -5,6 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Kubernetes;
 
 namespace K8sAgentPlatform.Policy.Kubernetes;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Policy.Kubernetes;
+namespace K8sAgentPlatform.Kubernetes;
 
 /// <summary>
 /// The patch bodies of the requests that carry out an operation, the same as kubectl sends them. The
@@ -58,4 +58,21 @@ public static class ExecutorRequests
     /// <summary>Strategic merge patch of a node; null removes the field (uncordon).</summary>
     public static string CordonPatch(bool unschedulable) =>
         new JsonObject { ["spec"] = new JsonObject { ["unschedulable"] = unschedulable ? true : null } }.ToJsonString();
+
+    /// <summary>
+    /// The same patch with metadata.resourceVersion added: the server then refuses it with 409 when the object
+    /// changed since it was read, so a change never lands on a state nobody looked at.
+    /// </summary>
+    public static string WithResourceVersion(string patch, string resourceVersion)
+    {
+        var body = JsonNode.Parse(patch)?.AsObject() ?? throw new ArgumentException("a patch must be a JSON object", nameof(patch));
+        if (body["metadata"] is not JsonObject metadata)
+        {
+            metadata = new JsonObject();
+            body["metadata"] = metadata;
+        }
+
+        metadata["resourceVersion"] = resourceVersion;
+        return body.ToJsonString();
+    }
 }

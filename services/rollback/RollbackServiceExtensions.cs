@@ -1,0 +1,49 @@
+using k8s;
+using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Policy.Evaluation;
+using K8sAgentPlatform.Rollback.Consumers;
+using K8sAgentPlatform.Rollback.Validation;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace K8sAgentPlatform.Rollback;
+
+public static class RollbackServiceExtensions
+{
+    /// <summary>
+    /// Registers the rollback service: options from the "Rollback" section (validated at start), the Kubernetes
+    /// client unless one is registered, and the policy-backed <see cref="IRollbackValidator"/> unless another
+    /// is registered. An <c>ISnapshotStore</c> must be registered by the host.
+    /// </summary>
+    public static IServiceCollection AddRollbackService(this IServiceCollection services, Action<RollbackOptions>? configure = null)
+    {
+        var builder = services.AddOptions<RollbackOptions>().BindConfiguration(RollbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        services.AddKubernetesClient();
+        services.AddPolicyService();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
+        services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new SnapshotRestorer(
+            sp.GetRequiredService<KubernetesObjects>(),
+            sp.GetRequiredService<RolloutVerifier>(),
+            sp.GetRequiredService<IOptions<RollbackOptions>>().Value.MaxConflictRetries));
+        services.TryAddSingleton<IRollbackValidator>(sp => new PolicyRollbackValidator(sp.GetRequiredService<PolicyEvaluator>()));
+        return services;
+    }
+
+    /// <summary>Adds the rollback consumer to a bus; call inside AddMassTransit (or the test harness).</summary>
+    public static IBusRegistrationConfigurator AddRollbackService(this IBusRegistrationConfigurator bus, Action<RollbackOptions>? configure = null)
+    {
+        AddRollbackService((IServiceCollection)bus, configure);
+        bus.AddConsumer<RollbackRequestedConsumer>();
+        return bus;
+    }
+}
