@@ -154,6 +154,9 @@ public sealed class RequestApiTests : IAsyncLifetime
         await ShouldBeProblem(neither, HttpStatusCode.BadRequest, "send exactly one of 'text'");
         var notJson = await alice.PostAsync("/api/requests", new StringContent("{text:", Encoding.UTF8, "application/json"));
         await ShouldBeProblem(notJson, HttpStatusCode.BadRequest, "not valid JSON");
+        var huge = await alice.PostAsJsonAsync("/api/requests", new { text = new string('a', 300_000) });
+        await ShouldBeProblem(huge, HttpStatusCode.RequestEntityTooLarge, "Bodies are limited to 262144 bytes.");
+        host.Published.Of<SubmitRequest>().ShouldBeEmpty();
     }
 
     [Fact]
@@ -288,6 +291,7 @@ public sealed class RequestApiTests : IAsyncLifetime
         paths.ShouldContain("/api/rollbacks");
         paths.ShouldContain("/api/snapshots");
         paths.ShouldContain("/api/audit/verify");
+        document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString().ShouldBe("bearer");
         (await anonymous.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await ApiHost.WaitUntil(async () => (await anonymous.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
         (await victor.GetAsync("/api/requests?state=Nonsense")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);

@@ -120,7 +120,11 @@ internal sealed class IdempotencyFilter : IEndpointFilter
 
         var cache = http.RequestServices.GetRequiredService<IdempotencyCache>();
         var principal = ApiPrincipal.From(http);
-        var body = await RequestBody.ReadBytesAsync(http);
+        if (await RequestBody.ReadBytesAsync(http) is not { } body)
+        {
+            return RequestBody.TooLarge(http);
+        }
+
         var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n").Concat(body).ToArray()));
         var cacheKey = $"{principal.Name}\n{key}";
 

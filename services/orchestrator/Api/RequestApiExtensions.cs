@@ -8,11 +8,14 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.OpenApi;
 
 namespace K8sAgentPlatform.Orchestrator.Api;
 
 public static class RequestApiExtensions
 {
+    private const string BearerScheme = "bearer";
+
     /// <summary>
     /// The HTTP API's services: snake_case JSON, problem details, OpenAPI, health checks, bearer-token auth
     /// (section "Auth") and the Idempotency-Key cache (section "Api"). The host must also register the bus
@@ -35,6 +38,15 @@ public static class RequestApiExtensions
             document.Info.Title = "K8s Agent Platform API";
             document.Info.Description = "Plain-language or typed Kubernetes requests, checked by policy, confirmed by people, " +
                 "executed with snapshots and rolled back on failure. Every /api call needs 'Authorization: Bearer <token>'.";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A platform token (k8sa_...); roles viewer < operator < approver < admin.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
             return Task.CompletedTask;
         }));
         return services;

@@ -13,7 +13,8 @@ internal static class RequestBody
 {
     private const string CacheKey = "k8s-agent.body";
 
-    public static async Task<byte[]> ReadBytesAsync(HttpContext http)
+    /// <summary>The body's bytes, or null when it is larger than ApiOptions.MaxBodyBytes (answer with <see cref="TooLarge"/>).</summary>
+    public static async Task<byte[]?> ReadBytesAsync(HttpContext http)
     {
         if (http.Items.TryGetValue(CacheKey, out var cached) && cached is byte[] bytes)
         {
@@ -29,7 +30,7 @@ internal static class RequestBody
             buffer.Write(chunk, 0, read);
             if (buffer.Length > limit)
             {
-                throw new BadHttpRequestException($"The body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+                return null;
             }
         }
 
@@ -42,6 +43,11 @@ internal static class RequestBody
     public static async Task<(JsonElement Body, IResult? Problem)> ReadObjectAsync(HttpContext http)
     {
         var bytes = await ReadBytesAsync(http);
+        if (bytes is null)
+        {
+            return (default, TooLarge(http));
+        }
+
         if (bytes.Length == 0)
         {
             return (JsonDocument.Parse("{}").RootElement, null);
@@ -62,6 +68,10 @@ internal static class RequestBody
             return (default, Problems.BadRequest($"The body is not valid JSON: {e.Message}"));
         }
     }
+
+    public static IResult TooLarge(HttpContext http) =>
+        Problems.Of(StatusCodes.Status413PayloadTooLarge, "The body is too large",
+            $"Bodies are limited to {http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes} bytes.");
 
     /// <summary>Names of properties the endpoint does not know, as errors (a typo should not be silently ignored).</summary>
     public static List<FieldError> Unknown(JsonElement body, params string[] known) =>
