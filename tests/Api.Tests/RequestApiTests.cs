@@ -27,6 +27,8 @@ public sealed class RequestApiTests : IAsyncLifetime
         var accepted = await Json(response);
         var id = accepted.GetProperty("id").GetGuid();
         response.Headers.Location!.ToString().ShouldBe($"/api/requests/{id}");
+        // Before the saga has it the request reads as Submitted: the Location handed out never answers 404.
+        (await alice.GetAsync(response.Headers.Location)).StatusCode.ShouldBe(HttpStatusCode.OK);
         await host.WaitFor(id, "Completed");
 
         using var victor = host.Client(Tokens.Victor);

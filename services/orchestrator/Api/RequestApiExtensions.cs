@@ -30,6 +30,7 @@ public static class RequestApiExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenAuthenticator>();
         services.TryAddSingleton<IdempotencyCache>();
+        services.TryAddSingleton<AcceptedRequests>();
         services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddHealthChecks();

@@ -20,6 +20,9 @@ internal static class RequestEndpoints
 {
     private const string Awaiting = "AwaitingConfirmation";
 
+    /// <summary>Accepted and published, not yet taken up by the orchestrator.</summary>
+    public const string Submitted = "Submitted";
+
     /// <summary>Every saga state, in the order a request moves through them.</summary>
     public static readonly IReadOnlyList<string> States =
     [
@@ -53,7 +56,8 @@ internal static class RequestEndpoints
 
     public static string Location(Guid id) => $"/api/requests/{id}";
 
-    private static async Task<IResult> Submit(HttpContext http, [FromServices] IPublishEndpoint publish, [FromServices] TimeProvider time, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Submit(HttpContext http, [FromServices] IPublishEndpoint publish, [FromServices] TimeProvider time,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(http);
         if (problem is not null)
@@ -115,6 +119,7 @@ internal static class RequestEndpoints
 
         var principal = ApiPrincipal.From(http);
         var id = Guid.NewGuid();
+        var now = time.GetUtcNow();
         await publish.Publish(new SubmitRequest
         {
             RequestId = id,
@@ -123,19 +128,34 @@ internal static class RequestEndpoints
             DryRun = dryRun,
             Principal = principal.Name,
             Source = "api",
-            SubmittedAt = time.GetUtcNow(),
+            SubmittedAt = now,
         }, http.RequestAborted);
+        var redactor = SecretRedactor.For(intent);
+        acceptedRequests.Add(new RequestView
+        {
+            Id = id,
+            State = Submitted,
+            Final = false,
+            Principal = principal.Name,
+            Source = "api",
+            Text = redactor.Redact(text),
+            DryRun = dryRun,
+            SubmittedAt = now,
+            UpdatedAt = now,
+            Intent = intent is null ? null : redactor.Redact(intent),
+        });
         logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} submitted by {Principal} ({Form}, dry run {DryRun})",
             id, principal.Name, intent is null ? "text" : "intent", dryRun);
-        return TypedResults.Accepted(Location(id), new AcceptedView(id, "Submitted", Location(id)));
+        return TypedResults.Accepted(Location(id), new AcceptedView(id, Submitted, Location(id)));
     }
 
-    private static async Task<IResult> Get(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] ISnapshotStore snapshots, [FromServices] IAuditLog audit)
+    private static async Task<IResult> Get(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] ISnapshotStore snapshots,
+        [FromServices] IAuditLog audit, [FromServices] AcceptedRequests acceptedRequests)
     {
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
         {
-            return Problems.NotFound($"Request {id}");
+            return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
         }
 
         var redactor = SecretRedactor.For(state.IntentJson);
@@ -174,13 +194,14 @@ internal static class RequestEndpoints
         }).ToList());
     }
 
-    private static async Task<IResult> Confirm(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Confirm(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
         var principal = ApiPrincipal.From(http);
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
         {
-            return Problems.NotFound($"Request {id}");
+            return NotYetOrNotFound(id, acceptedRequests);
         }
 
         if (state.CurrentState != Awaiting)
@@ -200,7 +221,8 @@ internal static class RequestEndpoints
         return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
     }
 
-    private static async Task<IResult> Reject(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Reject(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(http);
         if (problem is not null)
@@ -228,7 +250,7 @@ internal static class RequestEndpoints
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
         {
-            return Problems.NotFound($"Request {id}");
+            return NotYetOrNotFound(id, acceptedRequests);
         }
 
         if (state.CurrentState != Awaiting)
@@ -241,13 +263,14 @@ internal static class RequestEndpoints
         return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
     }
 
-    private static async Task<IResult> Cancel(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Cancel(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
         var principal = ApiPrincipal.From(http);
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
         {
-            return Problems.NotFound($"Request {id}");
+            return NotYetOrNotFound(id, acceptedRequests);
         }
 
         if (!Cancellable.Contains(state.CurrentState))
@@ -259,6 +282,10 @@ internal static class RequestEndpoints
         logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} cancelled by {Principal}", id, principal.Name);
         return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
     }
+
+    private static IResult NotYetOrNotFound(Guid id, AcceptedRequests acceptedRequests) => acceptedRequests.Find(id) is null
+        ? Problems.NotFound($"Request {id}")
+        : Problems.Conflict($"Request {id} was just submitted and the orchestrator has not taken it up yet; try again in a moment.");
 
     private static RequestView View(RequestState s, SecretRedactor redactor)
     {
