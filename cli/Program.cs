@@ -7,6 +7,14 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
     SchemaCommand.Create(),
     SandboxCommand.Create(),
     PolicyCommand.Create(),
+    AskCommand.Create(),
+    RequestsCommand.Create(),
+    DecisionCommands.Confirm(),
+    DecisionCommands.Reject(),
+    DecisionCommands.Cancel(),
+    RollbackCommand.Create(),
+    SnapshotsCommand.Create(),
+    AuditCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

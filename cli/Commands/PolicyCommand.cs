@@ -130,7 +130,7 @@ internal static class PolicyCommand
                     return null;
                 }
 
-                return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: kubeconfig.FullName));
+                return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: kubeconfig.FullName));
             }
 
             var defaultPath = Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } fromEnv
@@ -138,7 +138,7 @@ internal static class PolicyCommand
                 : KubernetesClientConfiguration.KubeConfigDefaultLocation;
             if (File.Exists(defaultPath))
             {
-                return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: defaultPath));
+                return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: defaultPath));
             }
 
             await error.WriteLineAsync("No kubeconfig found: static checks only (pass --offline to say so, or --kubeconfig FILE).");

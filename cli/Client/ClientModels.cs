@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace K8sAgentPlatform.Cli.Client;
+
+/// <summary>The answer to an accepted command.</summary>
+public sealed record Accepted(Guid Id, string State, string Location);
+
+public sealed record RollbackAccepted(Guid RollbackId, string? SnapshotId, JsonElement? Resource, string State);
+
+/// <summary>A request as the API shows it; <see cref="Raw"/> is the JSON as received (for --json).</summary>
+public sealed record RequestDetails
+{
+    public Guid Id { get; init; }
+    public string State { get; init; } = "";
+    public bool Final { get; init; }
+    public string Principal { get; init; } = "";
+    public string? Text { get; init; }
+    public bool DryRun { get; init; }
+    public string? Parser { get; init; }
+    public JsonElement? Intent { get; init; }
+    public IReadOnlyList<Verdict> Verdicts { get; init; } = [];
+    public IReadOnlyList<OperationResult> Results { get; init; } = [];
+    public DateTimeOffset? ConfirmationDeadline { get; init; }
+    public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
+    public string? Outcome { get; init; }
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public IReadOnlyList<SnapshotInfo> Snapshots { get; init; } = [];
+    public IReadOnlyList<AuditItem> Timeline { get; init; } = [];
+
+    [JsonIgnore]
+    public JsonElement Raw { get; init; }
+}
+
+public sealed record Verdict
+{
+    public int Index { get; init; }
+    public bool Approved { get; init; }
+    public bool RequiresConfirmation { get; init; }
+    public string PolicyRiskLevel { get; init; } = "";
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public DryRunInfo? DryRun { get; init; }
+}
+
+public sealed record DryRunInfo(string Status, string? Message);
+
+public sealed record OperationResult
+{
+    public int Index { get; init; }
+    public bool Success { get; init; }
+    public string? SnapshotId { get; init; }
+    public string? Result { get; init; }
+    public string? Error { get; init; }
+    public IReadOnlyList<string> Evidence { get; init; } = [];
+}
+
+public sealed record RequestSummary(
+    Guid Id,
+    string State,
+    bool Final,
+    string Principal,
+    string? Text,
+    string? Summary,
+    int OperationCount,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset UpdatedAt,
+    string? Outcome);
+
+public sealed record SnapshotInfo
+{
+    public string Id { get; init; } = "";
+    public Guid RequestId { get; init; }
+    public int OperationIndex { get; init; }
+    public string Kind { get; init; } = "";
+    public string? Namespace { get; init; }
+    public string Name { get; init; } = "";
+    public bool Existed { get; init; }
+    public DateTimeOffset CapturedAt { get; init; }
+    public DateTimeOffset? RestoredAt { get; init; }
+    public bool Consumed { get; init; }
+}
+
+public sealed record AuditItem
+{
+    public long Sequence { get; init; }
+    public DateTimeOffset At { get; init; }
+    public string Action { get; init; } = "";
+    public string Principal { get; init; } = "";
+    public Guid? RequestId { get; init; }
+    public string? Detail { get; init; }
+    public string? Outcome { get; init; }
+}
+
+public sealed record AuditVerificationInfo(bool Intact, long EntriesChecked, long? FirstBrokenSequence, string? Problem);
+
+/// <summary>Filters of GET /api/snapshots; all optional.</summary>
+public sealed record SnapshotFilter(string? Namespace = null, string? ResourceType = null, string? Name = null, Guid? RequestId = null, bool? Consumed = null, int? Limit = null);

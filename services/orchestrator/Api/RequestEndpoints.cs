@@ -1,0 +1,384 @@
+using System.Globalization;
+using System.Text.Json;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.Orchestrator.Persistence;
+using K8sAgentPlatform.Orchestrator.StateMachines;
+using K8sAgentPlatform.Persistence;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace K8sAgentPlatform.Orchestrator.Api;
+
+/// <summary>/api/requests: submit, read, list, confirm, reject, cancel.</summary>
+internal static class RequestEndpoints
+{
+    private const string Awaiting = "AwaitingConfirmation";
+
+    /// <summary>Accepted and published, not yet taken up by the orchestrator.</summary>
+    public const string Submitted = "Submitted";
+
+    /// <summary>Every saga state, in the order a request moves through them.</summary>
+    public static readonly IReadOnlyList<string> States =
+    [
+        "Parsing", "Validating", Awaiting, "Executing", "Compensating",
+        "Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed",
+    ];
+
+    private static readonly HashSet<string> Cancellable = new(StringComparer.Ordinal) { "Parsing", "Validating", Awaiting, "Executing" };
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var requests = api.MapGroup("/api/requests").WithTags("Requests");
+
+        requests.MapPost("", Submit).RequireRole(ApiRole.Operator).AddEndpointFilter<IdempotencyFilter>()
+            .WithName("SubmitRequest").WithSummary("Submit a request as text or as an intent")
+            .Accepts<SubmitBody>("application/json").Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesValidationProblem();
+        requests.MapGet("", List).RequireRole(ApiRole.Viewer)
+            .WithName("ListRequests").WithSummary("Requests, newest first, optionally in one state").Produces<IReadOnlyList<RequestSummaryView>>();
+        requests.MapGet("/{id:guid}", Get).RequireRole(ApiRole.Viewer)
+            .WithName("GetRequest").WithSummary("One request: intent, verdicts, results, snapshots and timeline").Produces<RequestView>().ProducesProblem(404);
+        requests.MapPost("/{id:guid}/confirm", Confirm).RequireRole(ApiRole.Approver).AddEndpointFilter<IdempotencyFilter>()
+            .WithName("ConfirmRequest").WithSummary("Confirm a request that awaits confirmation")
+            .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).ProducesProblem(403);
+        requests.MapPost("/{id:guid}/reject", Reject).RequireRole(ApiRole.Approver).AddEndpointFilter<IdempotencyFilter>()
+            .WithName("RejectRequest").WithSummary("Reject a request that awaits confirmation")
+            .Accepts<RejectBody>(isOptional: true, "application/json").Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+        requests.MapPost("/{id:guid}/cancel", Cancel).RequireRole(ApiRole.Operator).AddEndpointFilter<IdempotencyFilter>()
+            .WithName("CancelRequest").WithSummary("Cancel a request that has not finished; applied operations are rolled back")
+            .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+    }
+
+    public static string Location(Guid id) => $"/api/requests/{id}";
+
+    private static async Task<IResult> Submit(HttpContext http, [FromServices] IPublishEndpoint publish, [FromServices] TimeProvider time,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
+    {
+        var (body, problem) = await RequestBody.ReadObjectAsync(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = RequestBody.Unknown(body, "text", "intent", "dry_run");
+        string? text = null;
+        KubernetesIntent? intent = null;
+        var dryRun = false;
+        var hasText = body.TryGetProperty("text", out var textElement) && textElement.ValueKind != JsonValueKind.Null;
+        var hasIntent = body.TryGetProperty("intent", out var intentElement) && intentElement.ValueKind != JsonValueKind.Null;
+        if (hasText == hasIntent)
+        {
+            errors.Add(new FieldError("", "send exactly one of 'text' (plain language) and 'intent' (the intent's JSON form)"));
+        }
+
+        if (hasText)
+        {
+            if (textElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(textElement.GetString()))
+            {
+                errors.Add(new FieldError("text", "must be a non-empty string"));
+            }
+            else if ((text = textElement.GetString()!.Trim()).Length > Bounds.MaxOriginalRequest)
+            {
+                errors.Add(new FieldError("text", $"must be at most {Bounds.MaxOriginalRequest} characters (it has {text.Length})"));
+            }
+        }
+
+        if (hasIntent)
+        {
+            if (IntentJson.TryRead(intentElement, out var read, out var intentErrors))
+            {
+                intent = read;
+            }
+            else
+            {
+                errors.AddRange(intentErrors.Select(e => new FieldError(e.Path.Length == 0 ? "intent" : $"intent.{e.Path}", e.Message)));
+            }
+        }
+
+        if (body.TryGetProperty("dry_run", out var dryRunElement))
+        {
+            if (dryRunElement.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                dryRun = dryRunElement.GetBoolean();
+            }
+            else
+            {
+                errors.Add(new FieldError("dry_run", "must be true or false"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest(errors.Count == 1 ? $"{Describe(errors[0])}." : $"{errors.Count} problems; see 'errors'.", errors);
+        }
+
+        var principal = ApiPrincipal.From(http);
+        var id = Guid.NewGuid();
+        var now = time.GetUtcNow();
+        await publish.Publish(new SubmitRequest
+        {
+            RequestId = id,
+            Text = text,
+            Intent = intent,
+            DryRun = dryRun,
+            Principal = principal.Name,
+            Source = "api",
+            SubmittedAt = now,
+        }, http.RequestAborted);
+        var redactor = SecretRedactor.For(intent);
+        acceptedRequests.Add(new RequestView
+        {
+            Id = id,
+            State = Submitted,
+            Final = false,
+            Principal = principal.Name,
+            Source = "api",
+            Text = redactor.Redact(text),
+            DryRun = dryRun,
+            SubmittedAt = now,
+            UpdatedAt = now,
+            Intent = intent is null ? null : redactor.Redact(intent),
+        });
+        logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} submitted by {Principal} ({Form}, dry run {DryRun})",
+            id, principal.Name, intent is null ? "text" : "intent", dryRun);
+        return TypedResults.Accepted(Location(id), new AcceptedView(id, Submitted, Location(id)));
+    }
+
+    private static async Task<IResult> Get(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] ISnapshotStore snapshots,
+        [FromServices] IAuditLog audit, [FromServices] AcceptedRequests acceptedRequests)
+    {
+        var state = await store.LoadAsync(id, http.RequestAborted);
+        if (state is null)
+        {
+            return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
+        }
+
+        var redactor = SecretRedactor.For(state.IntentJson);
+        var taken = await snapshots.ListAsync(new SnapshotQuery(RequestId: id, Limit: 1000), http.RequestAborted);
+        var timeline = await audit.ReadAsync(new AuditQuery(id, Limit: 10_000), http.RequestAborted);
+        return TypedResults.Ok(View(state, redactor) with
+        {
+            Snapshots = taken.OrderBy(s => s.OperationIndex).Select(s => SnapshotView.Of(s, redactor)).ToList(),
+            Timeline = timeline.Select(e => e with { Detail = redactor.Redact(e.Detail) }).ToList(),
+        });
+    }
+
+    private static async Task<IResult> List(HttpContext http, [FromServices] IRequestStore store)
+    {
+        var errors = new List<FieldError>();
+        var state = http.Request.Query["state"].ToString();
+        var matched = States.FirstOrDefault(s => string.Equals(s, state, StringComparison.OrdinalIgnoreCase));
+        if (state.Length > 0 && matched is null)
+        {
+            errors.Add(new FieldError("state", $"unknown state '{state}' (known: {string.Join(", ", States)})"));
+        }
+
+        var limit = Query.Int(http, "limit", 100, 1, 1000, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest(Describe(errors[0]) + ".", errors);
+        }
+
+        var found = await store.QueryAsync(new RequestQuery(State: matched, Limit: limit), http.RequestAborted);
+        return TypedResults.Ok(found.Select(s =>
+        {
+            var redactor = SecretRedactor.For(s.IntentJson);
+            var summary = s.IntentJson is not null && IntentJson.TryParse(s.IntentJson, out var intent, out _) ? intent!.Summary : null;
+            return new RequestSummaryView(s.CorrelationId, s.CurrentState, RequestStateMachine.FinalStates.Contains(s.CurrentState), s.Principal,
+                redactor.Redact(s.Text), redactor.Redact(summary), s.OperationCount, s.SubmittedAt, s.UpdatedAt, redactor.Redact(s.Outcome));
+        }).ToList());
+    }
+
+    private static async Task<IResult> Confirm(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
+    {
+        var principal = ApiPrincipal.From(http);
+        var state = await store.LoadAsync(id, http.RequestAborted);
+        if (state is null)
+        {
+            return NotYetOrNotFound(id, acceptedRequests);
+        }
+
+        if (state.CurrentState != Awaiting)
+        {
+            return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be confirmed.");
+        }
+
+        if (state.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical) && string.Equals(state.Principal, principal.Name, StringComparison.Ordinal))
+        {
+            await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "the requester of a critical operation cannot confirm it");
+            return Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
+                $"Request {id} has a critical operation and was submitted by {principal.Name}; another approver must confirm it.");
+        }
+
+        await publish.Publish(new ConfirmRequest { RequestId = id, Principal = principal.Name }, http.RequestAborted);
+        logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} confirmed by {Principal}", id, principal.Name);
+        return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
+    }
+
+    private static async Task<IResult> Reject(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
+    {
+        var (body, problem) = await RequestBody.ReadObjectAsync(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = RequestBody.Unknown(body, "reason");
+        string? reason = null;
+        if (body.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind != JsonValueKind.Null)
+        {
+            reason = reasonElement.ValueKind == JsonValueKind.String ? reasonElement.GetString()!.Trim() : null;
+            if (reason is null || reason.Length > Bounds.MaxReason)
+            {
+                errors.Add(new FieldError("reason", $"must be a string of at most {Bounds.MaxReason} characters"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest(Describe(errors[0]) + ".", errors);
+        }
+
+        var principal = ApiPrincipal.From(http);
+        var state = await store.LoadAsync(id, http.RequestAborted);
+        if (state is null)
+        {
+            return NotYetOrNotFound(id, acceptedRequests);
+        }
+
+        if (state.CurrentState != Awaiting)
+        {
+            return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be rejected.");
+        }
+
+        await publish.Publish(new RejectRequest { RequestId = id, Principal = principal.Name, Reason = string.IsNullOrEmpty(reason) ? null : reason }, http.RequestAborted);
+        logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} rejected by {Principal}", id, principal.Name);
+        return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
+    }
+
+    private static async Task<IResult> Cancel(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
+    {
+        var principal = ApiPrincipal.From(http);
+        var state = await store.LoadAsync(id, http.RequestAborted);
+        if (state is null)
+        {
+            return NotYetOrNotFound(id, acceptedRequests);
+        }
+
+        if (!Cancellable.Contains(state.CurrentState))
+        {
+            return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request that has not finished ({string.Join(", ", Cancellable)}) can be cancelled.");
+        }
+
+        await publish.Publish(new CancelRequest { RequestId = id, Principal = principal.Name }, http.RequestAborted);
+        logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} cancelled by {Principal}", id, principal.Name);
+        return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
+    }
+
+    private static IResult NotYetOrNotFound(Guid id, AcceptedRequests acceptedRequests) => acceptedRequests.Find(id) is null
+        ? Problems.NotFound($"Request {id}")
+        : Problems.Conflict($"Request {id} was just submitted and the orchestrator has not taken it up yet; try again in a moment.");
+
+    private static RequestView View(RequestState s, SecretRedactor redactor)
+    {
+        KubernetesIntent? intent = null;
+        if (s.IntentJson is not null && IntentJson.TryParse(s.IntentJson, out var parsed, out _))
+        {
+            intent = redactor.Redact(parsed!);
+        }
+
+        return new RequestView
+        {
+            Id = s.CorrelationId,
+            State = s.CurrentState,
+            Final = RequestStateMachine.FinalStates.Contains(s.CurrentState),
+            Principal = s.Principal,
+            Source = s.Source,
+            Text = redactor.Redact(s.Text),
+            DryRun = s.DryRun,
+            SubmittedAt = s.SubmittedAt,
+            UpdatedAt = s.UpdatedAt,
+            Parser = s.Parser,
+            Intent = intent,
+            ModelRiskLevel = s.ModelRiskLevel,
+            Verdicts = s.Verdicts.Select(v => v with { Reasons = redactor.Redact(v.Reasons), Warnings = redactor.Redact(v.Warnings) }).ToList(),
+            Results = s.Results.Select(r => r with { Result = redactor.Redact(r.Result), Error = redactor.Redact(r.Error), Evidence = redactor.Redact(r.Evidence) }).ToList(),
+            Rollbacks = s.Rollbacks,
+            ConfirmationDeadline = s.ConfirmationDeadline,
+            ConfirmedBy = s.ConfirmedBy,
+            Outcome = redactor.Redact(s.Outcome),
+            Reasons = redactor.Redact(s.Reasons),
+        };
+    }
+
+    internal static string Describe(FieldError error) => error.Path.Length == 0 ? error.Message : $"{error.Path}: {error.Message}";
+}
+
+/// <summary>Query parameters read by hand, so a bad value is a listed error rather than a bare 400.</summary>
+internal static class Query
+{
+    public static int Int(HttpContext http, string name, int fallback, int min, int max, List<FieldError> errors)
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors.Add(new FieldError(name, $"must be a whole number from {min} to {max}"));
+        return fallback;
+    }
+
+    public static string? String(HttpContext http, string name)
+    {
+        var raw = http.Request.Query[name].ToString();
+        return raw.Length == 0 ? null : raw;
+    }
+
+    public static Guid? Guid(HttpContext http, string name, List<FieldError> errors)
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return null;
+        }
+
+        if (System.Guid.TryParse(raw, out var id))
+        {
+            return id;
+        }
+
+        errors.Add(new FieldError(name, "must be a request id (a GUID)"));
+        return null;
+    }
+
+    public static bool? Bool(HttpContext http, string name, List<FieldError> errors)
+    {
+        var raw = http.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return null;
+        }
+
+        if (bool.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(new FieldError(name, "must be true or false"));
+        return null;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Orchestrator.Persistence;
+using MassTransit;
+
+namespace K8sAgentPlatform.Api.Tests;
+
+/// <summary>
+/// Stand-ins for the policy, executor and rollback services whose answers a test scripts by resource name,
+/// so each saga path can be driven on purpose. The real services have their own tests.
+/// </summary>
+public sealed class Script
+{
+    /// <summary>Names policy rejects.</summary>
+    public HashSet<string> Rejected { get; } = [];
+    /// <summary>resourceVersion policy reports per name; change it to simulate someone else's edit.</summary>
+    public ConcurrentDictionary<string, string> ResourceVersions { get; } = new();
+    /// <summary>Names whose execution applies but then fails verification.</summary>
+    public HashSet<string> FailVerification { get; } = [];
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    /// <summary>The value a scripted Secret holds before a change.</summary>
+    public const string OldSecret = "b2xkLXNlY3JldC12YWx1ZQ==";
+}
+
+public sealed class ScriptedPolicy(Script script, IRequestStore store) : IConsumer<IntentParsed>, IConsumer<RevalidateOperation>
+{
+    public async Task Consume(ConsumeContext<IntentParsed> context)
+    {
+        // The saga ignores a verdict that overtakes its own IntentParsed (it is still in Parsing then); the
+        // real policy service is slower than the saga, so the script waits for the saga as the real one would.
+        await ApiHost.WaitUntil(async () => (await store.LoadAsync(context.Message.RequestId))?.CurrentState is { } state && state != "Parsing");
+        var intent = context.Message.Intent;
+        for (var i = 0; i < intent.Operations.Count; i++)
+        {
+            await context.Publish(Verdict(context.Message.RequestId, i, intent.Operations.Count, intent.Operations[i], intent.EstimatedRiskLevel, false));
+        }
+    }
+
+    public Task Consume(ConsumeContext<RevalidateOperation> context)
+    {
+        var m = context.Message;
+        script.Log.Enqueue($"revalidate {m.Index}");
+        return context.Publish(Verdict(m.RequestId, m.Index, m.Count, m.Operation, m.ModelRiskLevel, true));
+    }
+
+    private OperationValidated Verdict(Guid id, int index, int count, KubernetesOperation op, RiskLevel modelRisk, bool preExecution)
+    {
+        var production = op.Namespace == "production";
+        var risk = op.OperationType.IsNodeOperation() ? RiskLevel.Critical : production ? RiskLevel.High : RiskLevel.Low;
+        return new OperationValidated
+        {
+            RequestId = id,
+            Index = index,
+            Count = count,
+            Approved = !script.Rejected.Contains(op.ResourceName),
+            Reasons = script.Rejected.Contains(op.ResourceName) ? [$"{op.ResourceName} is forbidden by the test policy"] : [],
+            RequiresConfirmation = op.OperationType.IsMutating() && (production || risk == RiskLevel.Critical),
+            PolicyRiskLevel = risk > modelRisk ? risk : modelRisk,
+            ModelRiskLevel = modelRisk,
+            ResourceVersion = script.ResourceVersions.GetOrAdd(op.ResourceName, "100"),
+            PreExecution = preExecution,
+        };
+    }
+}
+
+public sealed class ScriptedExecutor(Script script, ISnapshotStore snapshots) : IConsumer<ExecuteOperation>
+{
+    public async Task Consume(ConsumeContext<ExecuteOperation> context)
+    {
+        var m = context.Message;
+        script.Log.Enqueue($"execute {m.Index} {m.Operation.ResourceName} rv={m.ExpectedResourceVersion}");
+        var mutating = m.Operation.OperationType.IsMutating();
+        var fails = script.FailVerification.Contains(m.Operation.ResourceName);
+        string? snapshotId = null;
+        if (mutating)
+        {
+            var (kind, apiVersion) = Kinds.Of(m.Operation.ResourceType);
+            // A Secret's snapshot holds its values, as the real executor's does; the API must never show them.
+            var name = m.Operation.ResourceName;
+            var objectJson = kind == "Secret"
+                ? JsonSerializer.Serialize(new
+                {
+                    kind,
+                    metadata = new Dictionary<string, object>
+                    {
+                        ["name"] = name,
+                        ["annotations"] = new Dictionary<string, string>
+                        {
+                            ["kubectl.kubernetes.io/last-applied-configuration"] = JsonSerializer.Serialize(new { data = new { password = Script.OldSecret } }),
+                        },
+                    },
+                    data = new { password = Script.OldSecret },
+                })
+                : JsonSerializer.Serialize(new { kind, metadata = new { name }, spec = new { replicas = 1 } });
+            var saved = await snapshots.SaveAsync(new SnapshotDocument
+            {
+                Id = $"snap-{m.Index}-{m.Operation.ResourceName}-{m.RequestId:N}"[..40],
+                RequestId = m.RequestId,
+                OperationIndex = m.Index,
+                Operation = m.Operation,
+                Kind = kind,
+                ApiVersion = apiVersion,
+                Namespace = m.Operation.Namespace,
+                Name = m.Operation.ResourceName,
+                ObjectJson = objectJson,
+                ResourceVersion = m.ExpectedResourceVersion,
+                CapturedAt = DateTimeOffset.UtcNow,
+            });
+            snapshotId = saved.Id;
+        }
+
+        await context.Publish(new OperationExecuted
+        {
+            RequestId = m.RequestId,
+            Index = m.Index,
+            Success = !fails,
+            SnapshotId = snapshotId,
+            Result = fails ? null : "done",
+            Error = fails ? "pods never became ready" : null,
+            Evidence = fails ? ["pod web-1: ImagePullBackOff"] : [],
+        });
+    }
+}
+
+public sealed class ScriptedRollback(Script script) : IConsumer<RollbackRequested>
+{
+    public Task Consume(ConsumeContext<RollbackRequested> context)
+    {
+        script.Log.Enqueue($"rollback {context.Message.OperationIndex} {context.Message.SnapshotId}");
+        return context.Publish(new RollbackCompleted
+        {
+            RequestId = context.Message.RequestId,
+            SnapshotId = context.Message.SnapshotId ?? "by-resource",
+            OperationIndex = context.Message.OperationIndex,
+            Message = "restored",
+        });
+    }
+}
+
+/// <summary>An audit log in memory with the same chaining rule as the real ones (enough for saga tests).</summary>
+public sealed class MemoryAuditLog : IAuditLog
+{
+    private readonly List<AuditEntry> entries = [];
+
+    public Task<AuditEntry> AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        lock (entries)
+        {
+            var entry = new AuditEntry
+            {
+                Sequence = entries.Count + 1,
+                At = DateTimeOffset.UtcNow,
+                Action = record.Action,
+                Principal = record.Principal,
+                RequestId = record.RequestId,
+                Detail = record.Detail,
+                Outcome = record.Outcome,
+                PreviousHash = entries.Count == 0 ? new string('0', 64) : entries[^1].Hash,
+                Hash = Guid.NewGuid().ToString("N"),
+            };
+            entries.Add(entry);
+            return Task.FromResult(entry);
+        }
+    }
+
+    public Task<IReadOnlyList<AuditEntry>> ReadAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (entries)
+        {
+            IReadOnlyList<AuditEntry> found = entries
+                .Where(e => query.RequestId is null || e.RequestId == query.RequestId)
+                .Where(e => query.Principal is null || e.Principal == query.Principal)
+                .Where(e => e.Sequence > query.AfterSequence)
+                .Take(query.Limit)
+                .ToList();
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        lock (entries)
+        {
+            return Task.FromResult(new AuditVerification(true, entries.Count, null, null));
+        }
+    }
+}
+
+/// <summary>Snapshots in memory, enough for the API's reads.</summary>
+public sealed class MemorySnapshotStore : ISnapshotStore
+{
+    private readonly ConcurrentDictionary<string, SnapshotDocument> snapshots = new();
+
+    public Task<SnapshotDocument> SaveAsync(SnapshotDocument snapshot, CancellationToken cancellationToken = default)
+    {
+        var existing = snapshots.Values.FirstOrDefault(s => s.RequestId == snapshot.RequestId && s.OperationIndex == snapshot.OperationIndex);
+        return Task.FromResult(existing ?? snapshots.GetOrAdd(snapshot.Id, snapshot));
+    }
+
+    public Task<SnapshotDocument?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(snapshots.GetValueOrDefault(id));
+
+    public Task<SnapshotDocument?> FindForOperationAsync(Guid requestId, int operationIndex, CancellationToken cancellationToken = default) =>
+        Task.FromResult(snapshots.Values.FirstOrDefault(s => s.RequestId == requestId && s.OperationIndex == operationIndex));
+
+    public Task<SnapshotDocument?> LatestUnconsumedAsync(string kind, string? @namespace, string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult(snapshots.Values.Where(s => s.Kind == kind && s.Namespace == @namespace && s.Name == name && !s.Consumed)
+            .OrderByDescending(s => s.CapturedAt).FirstOrDefault());
+
+    public Task<IReadOnlyList<SnapshotDocument>> ListAsync(SnapshotQuery query, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<SnapshotDocument> found = snapshots.Values
+            .Where(s => query.Namespace is null || s.Namespace == query.Namespace)
+            .Where(s => query.Kind is null || s.Kind == query.Kind)
+            .Where(s => query.Name is null || s.Name == query.Name)
+            .Where(s => query.RequestId is null || s.RequestId == query.RequestId)
+            .Where(s => query.Consumed is null || s.Consumed == query.Consumed)
+            .OrderByDescending(s => s.CapturedAt)
+            .Take(query.Limit)
+            .ToList();
+        return Task.FromResult(found);
+    }
+
+    public Task<bool> MarkConsumedAsync(string id, DateTimeOffset restoredAt, CancellationToken cancellationToken = default)
+    {
+        while (snapshots.TryGetValue(id, out var current) && !current.Consumed)
+        {
+            if (snapshots.TryUpdate(id, current with { Consumed = true, RestoredAt = restoredAt }, current))
+            {
+                return Task.FromResult(true);
+            }
+        }
+
+        return Task.FromResult(false);
+    }
+
+    public Task<long> CountUnconsumedAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult((long)snapshots.Values.Count(s => !s.Consumed));
+}
