@@ -42,6 +42,14 @@ public sealed class StaticRuleTests
         ShouldBeRejectedBy(Check(Op(OperationType.GetStatus, ns: ns)), RuleIds.ProtectedNamespace);
     }
 
+    [Theory]
+    [InlineData("kube-system-tools")]
+    [InlineData("system")]
+    public void Namespaces_that_only_resemble_protected_ones_are_not_protected(string ns)
+    {
+        ShouldBeApproved(Check(Scale(3, ns)));
+    }
+
     [Fact]
     public void Deleting_a_protected_namespace_object_is_rejected_as_protected()
     {

@@ -12,7 +12,8 @@ public enum GitOpsMode
 }
 
 /// <summary>
-/// The safety policy. <see cref="Default"/> carries the brief's defaults; a policy file overrides them
+/// The safety policy. Confirmation rules have no switches: policy may only add confirmation (production
+/// changes, deletes there, node operations, high risk), so a file cannot turn them off. <see cref="Default"/> carries the brief's defaults; a policy file overrides them
 /// key by key (see <see cref="PolicyFile"/>).
 /// </summary>
 public sealed record PolicySettings
@@ -34,12 +35,8 @@ public sealed record PolicySettings
 
     public bool AllowNamespaceDeletion { get; init; }
 
-    public bool ProductionDeletesRequireConfirmation { get; init; } = true;
-
     /// <summary>The lowest model risk level a node operation may carry; a lower one means the model misjudged it.</summary>
     public RiskLevel NodeOperationsMinRisk { get; init; } = RiskLevel.High;
-
-    public bool NodeOperationsRequireConfirmation { get; init; } = true;
 
     public GitOpsMode GitOpsMode { get; init; } = GitOpsMode.Confirm;
 
