@@ -185,6 +185,18 @@ public sealed class StaticRuleTests
     }
 
     [Fact]
+    public void A_changed_production_pattern_takes_effect_on_a_copied_policy()
+    {
+        PolicySettings.Default.IsProduction("prod-web").ShouldBeTrue();
+        var custom = PolicySettings.Default with { ProductionPattern = "^critical-.*$" };
+
+        custom.IsProduction("prod-web").ShouldBeFalse();
+        custom.IsProduction("critical-payments").ShouldBeTrue();
+        Check(Image("gcr.io/my-project/web", "latest", "critical-payments"), custom).Approved.ShouldBeFalse();
+        Check(Image("gcr.io/my-project/web", "latest", "prod-web"), custom).Approved.ShouldBeTrue();
+    }
+
+    [Fact]
     public void Reads_in_production_need_no_confirmation_unless_the_model_asks()
     {
         Check(Op(OperationType.GetStatus, ns: "prod-web")).RequiresConfirmation.ShouldBeFalse();

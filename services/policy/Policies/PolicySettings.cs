@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 
@@ -52,12 +53,12 @@ public sealed record PolicySettings
 
     public static PolicySettings Default { get; } = new();
 
-    private Regex? _production;
+    // Keyed by pattern, not cached on the instance: `with` copies instance fields, so a cached regex
+    // would outlive a changed ProductionPattern.
+    private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
-    private Regex ProductionRegex => _production ??= new Regex(ProductionPattern,
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
-
-    public bool IsProduction(string? ns) => ns is not null && ProductionRegex.IsMatch(ns);
+    public bool IsProduction(string? ns) =>
+        ns is not null && Patterns.GetOrAdd(ProductionPattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200))).IsMatch(ns);
 
     public bool IsProtected(string? ns) => ns is not null && ProtectedNamespaces.Contains(ns, StringComparer.Ordinal);
 
