@@ -119,6 +119,12 @@ public sealed class PolicyFileTests
     }
 
     [Fact]
+    public void An_empty_section_keeps_the_defaults()
+    {
+        PolicyFile.Parse("scaling:\nimages:\n").MaxReplicas.ShouldBe(50);
+    }
+
+    [Fact]
     public void A_section_that_is_not_a_mapping_is_an_error()
     {
         PolicyFile.TryParse("scaling: 3\n", out _, out var errors).ShouldBeFalse();

@@ -166,6 +166,12 @@ public static class PolicyFile
 
         private PolicySettings Section(YamlNode node, string name, string[] keys, PolicySettings settings, Func<string, YamlNode, PolicySettings, PolicySettings> apply)
         {
+            // "scaling:" with nothing under it overrides nothing.
+            if (node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" })
+            {
+                return settings;
+            }
+
             if (Mapping(node, name) is not { } mapping)
             {
                 return settings;
