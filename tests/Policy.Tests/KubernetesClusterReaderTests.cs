@@ -108,6 +108,35 @@ public sealed class KubernetesClusterReaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_is_dry_run_as_a_delete_with_background_propagation()
+    {
+        _stub.Routes[$"DELETE {Deployments}/web"] = (200, """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success"}""");
+
+        var verdict = await Evaluate(Delete());
+
+        verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
+        verdict.DryRun.Status.ShouldBe(DryRunStatus.Passed);
+        var delete = _stub.Requests.Single(r => r.Method == "DELETE");
+        delete.Query.ShouldContain("dryRun=All");
+        delete.Body.ShouldContain("\"propagationPolicy\":\"Background\"");
+    }
+
+    [Fact]
+    public async Task Update_config_is_dry_run_as_a_merge_patch_of_the_key()
+    {
+        _stub.Routes["GET /api/v1/namespaces/staging/configmaps/web"] = (200, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web","namespace":"staging","resourceVersion":"5"},"data":{"mode":"slow"}}""");
+        _stub.Routes["PATCH /api/v1/namespaces/staging/configmaps/web"] = (200, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"web"}}""");
+
+        var verdict = await Evaluate(Op(OperationType.UpdateConfig, ResourceType.ConfigMap, parameters: new UpdateConfigParameters { ConfigmapName = "web", Key = "mode", Value = "fast" }));
+
+        verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
+        verdict.ResourceVersion.ShouldBe("5");
+        var patch = _stub.Requests.Single(r => r.Method == "PATCH");
+        patch.ContentType.ShouldStartWith("application/merge-patch+json");
+        patch.Body.ShouldBe("""{"data":{"mode":"fast"}}""");
+    }
+
+    [Fact]
     public async Task A_dry_run_refused_by_the_server_becomes_a_reason_with_its_status_message()
     {
         _stub.Routes[$"PATCH {Deployments}/web"] = (422, KubeApiStub.Status(422, "Invalid", "spec.template.spec.containers[0].image: Required value"));

@@ -233,3 +233,24 @@ public sealed class LiveCheckTests
         verdict.Warnings.ShouldContain(w => w.StartsWith($"[{RuleIds.DryRun}]"));
     }
 }
+
+public sealed class ManifestGitOpsTests
+{
+    [Fact]
+    public async Task Manifest_objects_that_exist_and_are_gitops_managed_are_handled_per_mode()
+    {
+        const string manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: staging}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fresh, namespace: staging}\n";
+        var cluster = new FakeCluster().With(ResourceType.ConfigMap, "staging", "cfg",
+            new LiveObject { Labels = new Dictionary<string, string> { ["kustomize.toolkit.fluxcd.io/name"] = "apps" } });
+
+        var refused = (await new PolicyEvaluator(PolicySettings.Default with { GitOpsMode = GitOpsMode.Refuse }, cluster)
+            .EvaluateAsync(IntentOf(RiskLevel.Medium, Manifest(manifest)), TestContext.Current.CancellationToken)).Operations.Single();
+        var confirmed = (await new PolicyEvaluator(PolicySettings.Default, cluster)
+            .EvaluateAsync(IntentOf(RiskLevel.Medium, Manifest(manifest)), TestContext.Current.CancellationToken)).Operations.Single();
+
+        refused.Reasons.ShouldHaveSingleItem().ShouldContain("ConfigMap/cfg in staging is managed by Flux");
+        confirmed.Approved.ShouldBeTrue(string.Join("; ", confirmed.Reasons));
+        confirmed.RequiresConfirmation.ShouldBeTrue();
+        cluster.Calls.ShouldContain("get configmap/staging/fresh");
+    }
+}

@@ -18,7 +18,6 @@ public sealed class PolicyFileTests
         settings.ApprovedRegistries.ShouldBe(["gcr.io/my-project", "us-docker.pkg.dev/my-project", "registry.k8s.io"]);
         settings.MutableTags.ShouldBe(["latest", "main", "master"]);
         settings.AllowNamespaceDeletion.ShouldBeFalse();
-        settings.ProductionDeletesRequireConfirmation.ShouldBeTrue();
         settings.NodeOperationsMinRisk.ShouldBe(RiskLevel.High);
         settings.GitOpsMode.ShouldBe(GitOpsMode.Confirm);
         settings.ManifestAllowedKinds.ShouldContain("Deployment");
@@ -94,11 +93,35 @@ public sealed class PolicyFileTests
     }
 
     [Fact]
+    public void A_duplicate_key_is_an_error_with_its_line()
+    {
+        PolicyFile.TryParse("scaling:\n  max_replicas: 10\n  max_replicas: 60\n", out _, out var errors).ShouldBeFalse();
+
+        var error = errors.ShouldHaveSingleItem();
+        error.Line.ShouldBe(3);
+        error.Message.ShouldContain("Duplicate key", Case.Insensitive);
+    }
+
+    [Fact]
+    public void Confirmation_rules_have_no_keys_to_switch_them_off()
+    {
+        PolicyFile.TryParse("deletes:\n  production_requires_confirmation: false\n", out _, out var errors).ShouldBeFalse();
+
+        errors.ShouldHaveSingleItem().Key.ShouldBe("deletes.production_requires_confirmation");
+    }
+
+    [Fact]
     public void Broken_yaml_is_an_error_with_its_line()
     {
         PolicyFile.TryParse("scaling:\n  max_replicas: [1,\n  other: 2\n", out _, out var errors).ShouldBeFalse();
 
         errors.ShouldHaveSingleItem().Line.ShouldBeGreaterThan(1);
+    }
+
+    [Fact]
+    public void An_empty_section_keeps_the_defaults()
+    {
+        PolicyFile.Parse("scaling:\nimages:\n").MaxReplicas.ShouldBe(50);
     }
 
     [Fact]

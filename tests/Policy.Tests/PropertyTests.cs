@@ -56,7 +56,7 @@ public sealed class PropertyTests
             var intent = i % 2 == 0 ? Generate(random) : Mutate(random, Generate(random));
             var evaluator = evaluators[i % evaluators.Length];
 
-            var verdict = await evaluator.EvaluateAsync(intent, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+            var verdict = await evaluator.EvaluateAsync(intent, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
             verdict.Operations.Count.ShouldBe(intent.Operations.Count);
             for (var j = 0; j < intent.Operations.Count; j++)
@@ -78,7 +78,7 @@ public sealed class PropertyTests
             evaluated++;
         }
 
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(120));
         evaluated.ShouldBe(4000);
         approvedMutations.ShouldBeGreaterThan(50, "the generator must also produce acceptable changes, or the property proves nothing");
     }
@@ -137,7 +137,7 @@ public sealed class PropertyTests
             }
         }
 
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60));
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(120));
         policyErrors.ShouldBeGreaterThan(30);
         manifestRejections.ShouldBeGreaterThan(30);
     }

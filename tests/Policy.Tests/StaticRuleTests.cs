@@ -42,6 +42,14 @@ public sealed class StaticRuleTests
         ShouldBeRejectedBy(Check(Op(OperationType.GetStatus, ns: ns)), RuleIds.ProtectedNamespace);
     }
 
+    [Theory]
+    [InlineData("kube-system-tools")]
+    [InlineData("system")]
+    public void Namespaces_that_only_resemble_protected_ones_are_not_protected(string ns)
+    {
+        ShouldBeApproved(Check(Scale(3, ns)));
+    }
+
     [Fact]
     public void Deleting_a_protected_namespace_object_is_rejected_as_protected()
     {
@@ -174,6 +182,18 @@ public sealed class StaticRuleTests
 
         ShouldBeApproved(verdict);
         verdict.RequiresConfirmation.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void A_changed_production_pattern_takes_effect_on_a_copied_policy()
+    {
+        PolicySettings.Default.IsProduction("prod-web").ShouldBeTrue();
+        var custom = PolicySettings.Default with { ProductionPattern = "^critical-.*$" };
+
+        custom.IsProduction("prod-web").ShouldBeFalse();
+        custom.IsProduction("critical-payments").ShouldBeTrue();
+        Check(Image("gcr.io/my-project/web", "latest", "critical-payments"), custom).Approved.ShouldBeFalse();
+        Check(Image("gcr.io/my-project/web", "latest", "prod-web"), custom).Approved.ShouldBeTrue();
     }
 
     [Fact]

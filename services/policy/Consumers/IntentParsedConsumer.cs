@@ -3,6 +3,7 @@ using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Policy.Rules;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace K8sAgentPlatform.Policy.Consumers;
 
@@ -10,7 +11,7 @@ namespace K8sAgentPlatform.Policy.Consumers;
 /// Validates every operation of a parsed intent and publishes one <see cref="OperationValidated"/> per
 /// operation. Redelivery publishes the same verdicts again; the saga keys them by request id and index.
 /// </summary>
-public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time) : IConsumer<IntentParsed>
+public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time, ILogger<IntentParsedConsumer> logger) : IConsumer<IntentParsed>
 {
     public async Task Consume(ConsumeContext<IntentParsed> context)
     {
@@ -37,6 +38,8 @@ public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider
         }
 
         var verdict = await evaluator.EvaluateAsync(intent, context.CancellationToken);
+        logger.LogInformation("Policy verdict for {RequestId}: {ApprovedCount} of {Count} operations approved, confirmation {RequiresConfirmation}",
+            message.RequestId, verdict.Operations.Count(o => o.Approved), verdict.Operations.Count, verdict.RequiresConfirmation);
         foreach (var operation in verdict.Operations)
         {
             await context.Publish(operation.ToMessage(message.RequestId, verdict.Operations.Count, now), context.CancellationToken);

@@ -32,14 +32,13 @@ public sealed record RegistryPattern(string Host, IReadOnlyList<string> Path)
         var host = firstSlash < 0 ? trimmed : trimmed[..firstSlash];
         var probe = firstSlash < 0 ? $"{trimmed}/probe" : trimmed;
         if (!(host.Contains('.', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal) || host == "localhost")
-            || !ImageReference.TryParse(probe, out var parsed, out var reason)
+            || !ImageReference.TryParse(probe, out var parsed, out _)
             || parsed.Tag is not null)
         {
             problem = $"'{ImageReference.Printable(entry)}' is not a registry (host[:port][/path], e.g. gcr.io/my-project)";
             return false;
         }
 
-        _ = reason;
         pattern = new RegistryPattern(parsed.Registry, firstSlash < 0 ? [] : parsed.Path);
         problem = null;
         return true;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Policy.Policies;
@@ -35,7 +36,11 @@ public sealed class LiveChecks(IClusterReader cluster)
                 resourceVersion = live.ResourceVersion;
                 CheckContainer(op, live, findings);
                 CheckScaleFactor(context, live, findings);
-                CheckGitOps(context, live, findings);
+                CheckGitOps(context, live, op.Target, findings);
+            }
+            else if (op.Parameters is ApplyManifestParameters manifest)
+            {
+                await CheckManifestObjectsAsync(context, manifest.Manifest, findings, cancellationToken);
             }
 
             if (op.OperationType == OperationType.DrainNode)
@@ -101,7 +106,43 @@ public sealed class LiveChecks(IClusterReader cluster)
         }
     }
 
-    private static void CheckGitOps(OperationContext context, LiveObject live, OperationFindings findings)
+    private static readonly IReadOnlyDictionary<string, ResourceType> ReadableKinds = new Dictionary<string, ResourceType>(StringComparer.Ordinal)
+    {
+        ["Deployment"] = ResourceType.Deployment, ["StatefulSet"] = ResourceType.StatefulSet, ["DaemonSet"] = ResourceType.DaemonSet,
+        ["ReplicaSet"] = ResourceType.ReplicaSet, ["Service"] = ResourceType.Service, ["ConfigMap"] = ResourceType.ConfigMap,
+        ["Secret"] = ResourceType.Secret, ["Ingress"] = ResourceType.Ingress, ["HorizontalPodAutoscaler"] = ResourceType.HorizontalPodAutoscaler,
+        ["Job"] = ResourceType.Job, ["CronJob"] = ResourceType.CronJob, ["Pod"] = ResourceType.Pod,
+    };
+
+    /// <summary>Objects a manifest would overwrite may be GitOps-managed too; absent ones are simply created.</summary>
+    private async Task CheckManifestObjectsAsync(OperationContext context, string manifest, OperationFindings findings, CancellationToken cancellationToken)
+    {
+        if (YamlFailure.TryLoad(manifest, 200_000, out var stream) is not null)
+        {
+            return; // the static manifest rule already refused it
+        }
+
+        foreach (var document in stream.Documents)
+        {
+            if (YamlJson.ToJson(document.RootNode) is not JsonObject obj
+                || Text(obj["kind"]) is not { } kind
+                || Text((obj["metadata"] as JsonObject)?["name"]) is not { } name
+                || !ReadableKinds.TryGetValue(kind, out var type))
+            {
+                continue;
+            }
+
+            if (await cluster.GetAsync(type, context.Operation.Namespace, name, cancellationToken) is { } live)
+            {
+                CheckGitOps(context, live, $"{kind}/{name} in {context.Operation.Namespace}", findings);
+            }
+        }
+    }
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    private static void CheckGitOps(OperationContext context, LiveObject live, string target, OperationFindings findings)
     {
         if (!context.IsMutating)
         {
@@ -117,7 +158,7 @@ public sealed class LiveChecks(IClusterReader cluster)
             return;
         }
 
-        var message = $"{context.Operation.Target} is managed by {manager}; its next sync may undo this change (and a rollback)";
+        var message = $"{target} is managed by {manager}; its next sync may undo this change (and a rollback)";
         switch (context.Settings.GitOpsMode)
         {
             case GitOpsMode.Refuse:

@@ -122,18 +122,12 @@ public static class PolicyFile
                         });
                         break;
                     case "deletes":
-                        settings = Section(value, "deletes", ["allow_namespace_deletion", "production_requires_confirmation"], settings, (k, v, s) => k switch
-                        {
-                            "allow_namespace_deletion" => Bool(v, "deletes.allow_namespace_deletion") is { } b ? s with { AllowNamespaceDeletion = b } : s,
-                            _ => Bool(v, "deletes.production_requires_confirmation") is { } b ? s with { ProductionDeletesRequireConfirmation = b } : s,
-                        });
+                        settings = Section(value, "deletes", ["allow_namespace_deletion"], settings, (_, v, s) =>
+                            Bool(v, "deletes.allow_namespace_deletion") is { } b ? s with { AllowNamespaceDeletion = b } : s);
                         break;
                     case "nodes":
-                        settings = Section(value, "nodes", ["min_risk_level", "require_confirmation"], settings, (k, v, s) => k switch
-                        {
-                            "min_risk_level" => Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s,
-                            _ => Bool(v, "nodes.require_confirmation") is { } b ? s with { NodeOperationsRequireConfirmation = b } : s,
-                        });
+                        settings = Section(value, "nodes", ["min_risk_level"], settings, (_, v, s) =>
+                            Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s);
                         break;
                     case "gitops":
                         settings = Section(value, "gitops", ["mode"], settings, (_, v, s) =>
@@ -172,6 +166,12 @@ public static class PolicyFile
 
         private PolicySettings Section(YamlNode node, string name, string[] keys, PolicySettings settings, Func<string, YamlNode, PolicySettings, PolicySettings> apply)
         {
+            // "scaling:" with nothing under it overrides nothing.
+            if (node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" })
+            {
+                return settings;
+            }
+
             if (Mapping(node, name) is not { } mapping)
             {
                 return settings;

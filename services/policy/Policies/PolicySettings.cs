@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 
@@ -12,7 +13,8 @@ public enum GitOpsMode
 }
 
 /// <summary>
-/// The safety policy. <see cref="Default"/> carries the brief's defaults; a policy file overrides them
+/// The safety policy. Confirmation rules have no switches: policy may only add confirmation (production
+/// changes, deletes there, node operations, high risk), so a file cannot turn them off. <see cref="Default"/> carries the brief's defaults; a policy file overrides them
 /// key by key (see <see cref="PolicyFile"/>).
 /// </summary>
 public sealed record PolicySettings
@@ -34,12 +36,8 @@ public sealed record PolicySettings
 
     public bool AllowNamespaceDeletion { get; init; }
 
-    public bool ProductionDeletesRequireConfirmation { get; init; } = true;
-
     /// <summary>The lowest model risk level a node operation may carry; a lower one means the model misjudged it.</summary>
     public RiskLevel NodeOperationsMinRisk { get; init; } = RiskLevel.High;
-
-    public bool NodeOperationsRequireConfirmation { get; init; } = true;
 
     public GitOpsMode GitOpsMode { get; init; } = GitOpsMode.Confirm;
 
@@ -55,12 +53,12 @@ public sealed record PolicySettings
 
     public static PolicySettings Default { get; } = new();
 
-    private Regex? _production;
+    // Keyed by pattern, not cached on the instance: `with` copies instance fields, so a cached regex
+    // would outlive a changed ProductionPattern.
+    private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
 
-    private Regex ProductionRegex => _production ??= new Regex(ProductionPattern,
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
-
-    public bool IsProduction(string? ns) => ns is not null && ProductionRegex.IsMatch(ns);
+    public bool IsProduction(string? ns) =>
+        ns is not null && Patterns.GetOrAdd(ProductionPattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200))).IsMatch(ns);
 
     public bool IsProtected(string? ns) => ns is not null && ProtectedNamespaces.Contains(ns, StringComparer.Ordinal);
 

@@ -201,10 +201,7 @@ public sealed class NodeOperationRule : IStaticRule
             findings.Reject(Id, $"node operations must be assessed as {WireNames.Of(min)} risk or above, the intent says {WireNames.Of(context.Intent.EstimatedRiskLevel)}; re-submit with an honest risk assessment");
         }
 
-        if (context.Settings.NodeOperationsRequireConfirmation)
-        {
-            findings.RequireConfirmation(Id, "node operations always need confirmation");
-        }
+        findings.RequireConfirmation(Id, "node operations always need confirmation");
 
         if (op.Parameters is DrainNodeParameters { DeleteEmptydirData: true })
         {
@@ -248,10 +245,7 @@ public sealed class ProductionDeleteRule : IStaticRule
         }
 
         findings.RaiseRisk(RiskLevel.Critical);
-        if (context.Settings.ProductionDeletesRequireConfirmation)
-        {
-            findings.RequireConfirmation(Id, $"deletes in production namespace '{context.TargetNamespace}' need confirmation");
-        }
+        findings.RequireConfirmation(Id, $"deletes in production namespace '{context.TargetNamespace}' need confirmation");
     }
 }
 
