@@ -230,6 +230,51 @@ public sealed class ClientApiTests : IAsyncLifetime
         lines.ShouldAllBe(l => l.Contains(" INFO "));
     }
 
+    [Fact]
+    public async Task The_scale_subresource_reads_and_replaces_with_resource_version_checks()
+    {
+        // Once settled the controller stops writing, so the resourceVersion read below stays current.
+        await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct),
+            s => s.Status?.ReadyReplicas == 2 && s.Status.CurrentRevision == s.Status.UpdateRevision, "postgres settled");
+        var scale = await client.AppsV1.ReadNamespacedStatefulSetScaleAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct);
+        scale.Spec.Replicas.ShouldBe(2);
+        scale.Status.Selector.ShouldBe("app=postgres");
+
+        scale.Spec.Replicas = 3;
+        var replaced = await client.AppsV1.ReplaceNamespacedStatefulSetScaleAsync(body: scale, name: "postgres", namespaceParameter: "production", cancellationToken: Ct);
+        scale.Spec.Replicas = 1;
+        var stale = await Should.ThrowAsync<HttpOperationException>(() =>
+            client.AppsV1.ReplaceNamespacedStatefulSetScaleAsync(body: scale, name: "postgres", namespaceParameter: "production", cancellationToken: Ct));
+
+        replaced.Spec.Replicas.ShouldBe(3);
+        stale.Response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct)).Spec.Replicas.ShouldBe(3);
+        var dryRun = await client.AppsV1.PatchNamespacedReplicaSetScaleAsync(
+            body: new V1Patch("""{"spec":{"replicas":0}}""", V1Patch.PatchType.MergePatch),
+            name: (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct)).Items[0].Metadata.Name,
+            namespaceParameter: "production", dryRun: "All", cancellationToken: Ct);
+        dryRun.Spec.Replicas.ShouldBe(0);
+        (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct)).Items[0].Spec.Replicas.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Pod_logs_honour_since_seconds_and_reject_a_missing_container()
+    {
+        var pods = await Eventually.WaitAsync(
+            () => client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "dev", labelSelector: "app=api", cancellationToken: Ct),
+            l => l.Items.Count == 1 && l.Items[0].Status.Phase == "Running", "the dev api pod running");
+        var name = pods.Items[0].Metadata.Name;
+
+        await using var all = await client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", cancellationToken: Ct);
+        await using var recent = await client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", sinceSeconds: 3600, cancellationToken: Ct);
+        var wrong = await Should.ThrowAsync<HttpOperationException>(() =>
+            client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", container: "nope", cancellationToken: Ct));
+
+        (await new StreamReader(all).ReadToEndAsync(Ct)).ShouldStartWith(await new StreamReader(recent).ReadToEndAsync(Ct));
+        wrong.Response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
     private static V1Deployment TwoContainerDeployment(string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = name } },

@@ -228,6 +228,41 @@ public sealed class ControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rolling_update_stays_within_max_surge_and_max_unavailable()
+    {
+        await client.AppsV1.PatchNamespacedDeploymentAsync(
+            body: new V1Patch("""{"spec":{"replicas":4,"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}""", V1Patch.PatchType.StrategicMergePatch),
+            name: "web", namespaceParameter: "staging", cancellationToken: Ct);
+        await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "web", namespaceParameter: "staging", cancellationToken: Ct),
+            d => d.Status?.ObservedGeneration == 2 && d.Status.AvailableReplicas == 4, "web at 4 available replicas");
+
+        await client.AppsV1.PatchNamespacedDeploymentAsync(
+            body: new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28.0"}]}}}}""", V1Patch.PatchType.StrategicMergePatch),
+            name: "web", namespaceParameter: "staging", cancellationToken: Ct);
+        var (maxPods, minReady) = (0, int.MaxValue);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var pods = server.Store.List(K8sAgentPlatform.KubeSandbox.Api.ResourceTypes.Pods, "staging",
+                p => p["metadata"]!["labels"]!["app"]?.GetValue<string>() == "web").Items;
+            var ready = pods.Count(p => p["status"]?["conditions"]?.AsArray().Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true);
+            maxPods = Math.Max(maxPods, pods.Count);
+            minReady = Math.Min(minReady, ready);
+            var updated = pods.Count(p => p["spec"]!["containers"]![0]!["image"]!.GetValue<string>() == "nginx:1.28.0");
+            if (updated == 4 && pods.Count == 4 && ready == 4)
+            {
+                break;
+            }
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the rollout did not finish");
+            await Task.Delay(10, Ct);
+        }
+
+        maxPods.ShouldBeLessThanOrEqualTo(5);
+        minReady.ShouldBeGreaterThanOrEqualTo(4);
+    }
+
+    [Fact]
     public async Task Someone_else_editing_between_read_and_write_makes_the_write_conflict()
     {
         var read = await client.AppsV1.ReadNamespacedDeploymentAsync(name: "web", namespaceParameter: "staging", cancellationToken: Ct);

@@ -745,7 +745,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 }
                 else
                 {
-                    status["imageID"] = $"docker.io/library/{image}@sha256:{Templates.Hash(JsonValue.Create(image))}";
+                    status["imageID"] = $"docker.io/library/{image}@sha256:{Templates.HashText(image)}";
                     status["containerID"] = $"containerd://{pod.Uid().Replace("-", "")}{name}";
                     Event(pod, "Normal", "Pulled", $"Successfully pulled image \"{image}\"");
                     Event(pod, "Normal", "Created", $"Created container: {name}");
@@ -907,7 +907,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         var key = $"{involved.Uid()}|{reason}|{message}";
         var now = JsonExtensions.Timestamp(Now);
         var name = unique || count > 1
-            ? $"{involved.Name()}.{(uint)key.GetHashCode():x8}"
+            ? $"{involved.Name()}.{Templates.HashText(key)}"
             : $"{involved.Name()}.{Guid.NewGuid().ToString("N")[..16]}";
         if ((unique || count > 1) && !emitted.Add(key))
         {
