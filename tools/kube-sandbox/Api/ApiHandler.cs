@@ -53,6 +53,10 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            await WriteJsonAsync(http, 500, ApiException.Internal(e.Message).ToStatus());
+        }
     }
 
     private static Target? Parse(string path)

@@ -17,6 +17,8 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
     private readonly Dictionary<string, (string Fingerprint, DateTimeOffset Since)> progress = [];
     private readonly HashSet<string> emitted = [];
     private readonly Lock reconciling = new();
+    private static readonly TimeSpan EventTtl = TimeSpan.FromHours(1);
+    private DateTimeOffset lastEventSweep = DateTimeOffset.MinValue;
 
     /// <summary>The last failure of a reconcile pass (the loop keeps going), for diagnosis.</summary>
     public Exception? LastError { get; private set; }
@@ -60,6 +62,27 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         Step(ReplicaSetStatus);
         Step(DeploymentStatus);
         Step(DisruptionBudgets);
+        Step(ExpireEvents);
+    }
+
+    /// <summary>Events live an hour, as with the API server's default --event-ttl.</summary>
+    private void ExpireEvents()
+    {
+        var now = Now;
+        if (now - lastEventSweep < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+        lastEventSweep = now;
+        foreach (var e in All(ResourceTypes.Events).Where(e => now - (e.Time("lastTimestamp") ?? now) > EventTtl))
+        {
+            store.Delete(ResourceTypes.Events, e.Namespace(), e.Name());
+        }
+        var live = All(ResourceTypes.Deployments).Select(d => d.Uid()).ToHashSet();
+        foreach (var gone in progress.Keys.Where(uid => !live.Contains(uid)).ToList())
+        {
+            progress.Remove(gone);
+        }
     }
 
     private void Step(Action step)
