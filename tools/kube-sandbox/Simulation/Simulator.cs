@@ -276,6 +276,8 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             $"Scaled {(replicas > from ? "up" : "down")} replica set {rs.Name()} from {from} to {replicas}", unique: false);
     }
 
+    // Status is computed from a snapshot, so observedGeneration is the snapshot's: a spec written
+    // meanwhile must not look observed before the controller has acted on it.
     private void DeploymentStatus()
     {
         foreach (var dep in All(ResourceTypes.Deployments))
@@ -307,7 +309,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.Deployments, dep, d =>
             {
                 var status = d.Obj("status");
-                status["observedGeneration"] = d.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = dep.Long("metadata", "generation") ?? 1;
                 status["replicas"] = replicas;
                 status["updatedReplicas"] = updated;
                 status["readyReplicas"] = ready;
@@ -413,7 +415,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 status["fullyLabeledReplicas"] = pods.Count;
                 status["readyReplicas"] = ready;
                 status["availableReplicas"] = ready;
-                status["observedGeneration"] = r.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = rs.Long("metadata", "generation") ?? 1;
                 foreach (var key in new[] { "fullyLabeledReplicas", "readyReplicas", "availableReplicas" })
                 {
                     if (status.Long(key) == 0)
@@ -500,7 +502,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             {
                 var status = s.Obj("status");
                 var current = updated == pods.Count && pods.Count == Replicas(s) ? revision : status.Str("currentRevision") ?? revision;
-                status["observedGeneration"] = s.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = sts.Long("metadata", "generation") ?? 1;
                 status["replicas"] = pods.Count;
                 status["readyReplicas"] = ready;
                 status["availableReplicas"] = ready;
@@ -593,7 +595,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.DaemonSets, ds, d =>
             {
                 var status = d.Obj("status");
-                status["observedGeneration"] = d.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = ds.Long("metadata", "generation") ?? 1;
                 status["desiredNumberScheduled"] = desired;
                 status["currentNumberScheduled"] = pods.Count;
                 status["numberReady"] = ready;
@@ -901,7 +903,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.PodDisruptionBudgets, pdb, b =>
             {
                 var status = b.Obj("status");
-                status["observedGeneration"] = b.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = pdb.Long("metadata", "generation") ?? 1;
                 status["expectedPods"] = budget.ExpectedPods;
                 status["currentHealthy"] = budget.CurrentHealthy;
                 status["desiredHealthy"] = budget.DesiredHealthy;
@@ -916,7 +918,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                         ["status"] = allowed ? "True" : "False",
                         ["reason"] = allowed ? "SufficientPods" : "InsufficientPods",
                         ["message"] = "",
-                        ["observedGeneration"] = b.Long("metadata", "generation") ?? 1,
+                        ["observedGeneration"] = pdb.Long("metadata", "generation") ?? 1,
                         ["lastTransitionTime"] = JsonExtensions.Timestamp(now),
                     });
                 }
