@@ -77,9 +77,9 @@ public sealed class KubectlTests : IAsyncLifetime
     public async Task Rollout_restart_status_history_and_undo_to_a_revision()
     {
         await kubectl.RunAsync("rollout", "restart", "deployment/worker", "-n", "production");
-        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s")).ShouldContain("successfully rolled out");
         await kubectl.RunAsync("set", "image", "deployment/worker", "worker=ghcr.io/example/worker:2.1.0", "-n", "production");
-        await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s");
+        await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s");
 
         var history = await kubectl.RunAsync("rollout", "history", "deployment/worker", "-n", "production");
         Lines(history).Where(l => char.IsDigit(l[0])).Select(l => l.Split(' ')[0]).ShouldBe(["1", "2", "3"]);
@@ -87,7 +87,7 @@ public sealed class KubectlTests : IAsyncLifetime
         restarted.Spec.Template.Metadata.Annotations.ShouldContainKey("kubectl.kubernetes.io/restartedAt");
 
         await kubectl.RunAsync("rollout", "undo", "deployment/worker", "-n", "production", "--to-revision=1");
-        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s")).ShouldContain("successfully rolled out");
 
         var undone = await client.AppsV1.ReadNamespacedDeploymentAsync(name: "worker", namespaceParameter: "production", cancellationToken: Ct);
         undone.Spec.Template.Spec.Containers[0].Image.ShouldBe("ghcr.io/example/worker:2.0.1");
@@ -101,18 +101,18 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_image_stalls_the_rollout_until_undo_brings_back_the_previous_template()
     {
-        await kubectl.RunAsync("patch", "deployment", "api", "-n", "staging", "-p", """{"spec":{"progressDeadlineSeconds":3}}""");
+        await kubectl.RunAsync("patch", "deployment", "api", "-n", "staging", "-p", """{"spec":{"progressDeadlineSeconds":4}}""");
         await kubectl.RunAsync("set", "image", "deployment/api", "api=ghcr.io/example/api:does-not-exist", "-n", "staging");
 
         var pods = await Eventually.WaitAsync(() => kubectl.RunAsync("get", "pods", "-n", "staging", "-l", "app=api"),
             o => o.Contains("ImagePullBackOff"), "an ImagePullBackOff pod in kubectl get");
         Lines(pods).ShouldContain(l => l.Contains("1/1") && l.Contains("Running"));
-        var status = await kubectl.TryRunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=30s");
+        var status = await kubectl.TryRunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=90s");
         status.ExitCode.ShouldNotBe(0);
         status.Error.ShouldContain("exceeded its progress deadline");
 
         await kubectl.RunAsync("rollout", "undo", "deployment/api", "-n", "staging");
-        (await kubectl.RunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=90s")).ShouldContain("successfully rolled out");
 
         var api = await client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "staging", cancellationToken: Ct);
         api.Spec.Template.Spec.Containers[0].Image.ShouldBe("ghcr.io/example/api:1.4.2");
@@ -177,7 +177,7 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Drain_evicts_everything_but_daemonset_pods_and_they_come_back_elsewhere()
     {
-        var output = await kubectl.TryRunAsync("drain", "worker-3", "--ignore-daemonsets", "--timeout=60s");
+        var output = await kubectl.TryRunAsync("drain", "worker-3", "--ignore-daemonsets", "--timeout=90s");
 
         output.ExitCode.ShouldBe(0, output.Error);
         output.All.ShouldContain("drained");
