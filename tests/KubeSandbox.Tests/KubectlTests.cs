@@ -169,6 +169,10 @@ public sealed class KubectlTests : IAsyncLifetime
         await kubectl.RunAsync("cordon", "worker-2");
         (await client.CoreV1.ReadNodeAsync(name: "worker-2", cancellationToken: Ct)).Spec.Unschedulable.ShouldBe(true);
         (await kubectl.RunAsync("get", "node", "worker-2")).ShouldContain("Ready,SchedulingDisabled");
+        var described = await kubectl.RunAsync("describe", "node", "worker-2");
+        described.ShouldMatch(@"Unschedulable:\s+true");
+        described.ShouldMatch(@"HolderIdentity:\s+worker-2");
+        described.ShouldContain("Non-terminated Pods:");
 
         await kubectl.RunAsync("uncordon", "worker-2");
         (await client.CoreV1.ReadNodeAsync(name: "worker-2", cancellationToken: Ct)).Spec.Unschedulable.ShouldBeNull();
