@@ -318,6 +318,7 @@ public sealed class ObjectStore(TimeProvider time)
         version++;
         obj.Meta()["resourceVersion"] = version.ToString();
         var key = Key(obj.Namespace(), obj.Name());
+        var previous = Table(type).GetValueOrDefault(key);
         if (eventType == "DELETED")
         {
             Table(type).Remove(key);
@@ -333,9 +334,23 @@ public sealed class ObjectStore(TimeProvider time)
             oldestResumableVersion = history.First!.Value.ResourceVersion;
             history.RemoveFirst();
         }
-        foreach (var w in watchers.Where(w => w.Type == type && w.Matches(obj)))
+        foreach (var w in watchers.Where(w => w.Type == type))
         {
-            w.Channel.Writer.TryWrite(e with { Object = obj.CloneObject() });
+            var was = previous is not null && eventType != "ADDED" && w.Matches(previous);
+            var now = w.Matches(obj);
+            // As a real watch cache does: entering a selector is ADDED, leaving it is DELETED.
+            var seen = (eventType, was, now) switch
+            {
+                ("MODIFIED", false, true) => "ADDED",
+                ("MODIFIED", true, false) => "DELETED",
+                ("MODIFIED", false, false) => null,
+                (_, _, true) => eventType,
+                _ => null,
+            };
+            if (seen is not null)
+            {
+                w.Channel.Writer.TryWrite(e with { Type = seen, Object = obj.CloneObject() });
+            }
         }
     }
 
