@@ -32,9 +32,6 @@ public sealed class ObjectStore(TimeProvider time)
     private long version = 1;
     private long oldestResumableVersion = 1;
 
-    /// <summary>Raised after every committed change, outside the store's lock.</summary>
-    public event Action? Changed;
-
     public TimeProvider Time => time;
 
     public long ResourceVersion
@@ -106,7 +103,6 @@ public sealed class ObjectStore(TimeProvider time)
             Commit(type, "ADDED", obj);
             stored = obj.CloneObject();
         }
-        Changed?.Invoke();
         return stored;
     }
 
@@ -116,7 +112,6 @@ public sealed class ObjectStore(TimeProvider time)
     /// </summary>
     public JsonObject Update(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> change, WriteScope scope = WriteScope.Main, bool dryRun = false)
     {
-        bool wrote;
         JsonObject result;
         lock (gate)
         {
@@ -182,11 +177,6 @@ public sealed class ObjectStore(TimeProvider time)
             }
             Commit(type, "MODIFIED", desired);
             result = desired.CloneObject();
-            wrote = true;
-        }
-        if (wrote)
-        {
-            Changed?.Invoke();
         }
         return result;
     }
@@ -218,7 +208,6 @@ public sealed class ObjectStore(TimeProvider time)
                 CollectGarbage(current);
             }
         }
-        Changed?.Invoke();
         return deleted;
     }
 
@@ -295,7 +284,6 @@ public sealed class ObjectStore(TimeProvider time)
             version = Math.Max(version, state.Long("resourceVersion") ?? 1);
             oldestResumableVersion = version;
         }
-        Changed?.Invoke();
     }
 
     private JsonObject? Find(ResourceType type, string? ns, string name) =>
