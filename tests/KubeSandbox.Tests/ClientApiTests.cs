@@ -67,6 +67,34 @@ public sealed class ClientApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lists_page_with_limit_and_continue()
+    {
+        var all = await client.CoreV1.ListNamespacedConfigMapAsync(namespaceParameter: "production", cancellationToken: Ct);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(body: new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"page-{i}" } },
+                namespaceParameter: "production", cancellationToken: Ct);
+        }
+
+        var names = new List<string>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await client.CoreV1.ListNamespacedConfigMapAsync(namespaceParameter: "production", limit: 2, continueParameter: next, cancellationToken: Ct);
+            page.Items.Count.ShouldBeLessThanOrEqualTo(2);
+            names.AddRange(page.Items.Select(c => c.Metadata.Name));
+            next = page.Metadata.ContinueProperty;
+            pages++;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        names.Count.ShouldBe(all.Items.Count + 5);
+        names.ShouldBeUnique();
+        pages.ShouldBe((names.Count + 1) / 2);
+    }
+
+    [Fact]
     public async Task Scaling_through_the_scale_subresource_changes_replicas_and_pods_follow()
     {
         var scale = await client.AppsV1.PatchNamespacedDeploymentScaleAsync(
