@@ -58,6 +58,9 @@ public sealed class KubectlTests : IAsyncLifetime
         text.ShouldMatch(@"NewReplicaSet:\s+api-\w+ \(3/3 replicas created\)");
         text.ShouldContain("ScalingReplicaSet");
         text.ShouldContain("MinimumReplicasAvailable");
+        var service = await Eventually.WaitAsync(() => kubectl.RunAsync("describe", "service", "api", "-n", "production"),
+            o => System.Text.RegularExpressions.Regex.IsMatch(o, @"Endpoints:\s+(10\.244\.\d+\.\d+:8080,?){3}"), "three ready endpoints");
+        service.ShouldMatch(@"TargetPort:\s+8080/TCP");
     }
 
     [Fact]

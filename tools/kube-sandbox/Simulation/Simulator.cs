@@ -62,7 +62,63 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         Step(ReplicaSetStatus);
         Step(DeploymentStatus);
         Step(DisruptionBudgets);
+        Step(EndpointSlices);
         Step(ExpireEvents);
+    }
+
+    /// <summary>One EndpointSlice per selecting service, listing the ready pods it selects.</summary>
+    private void EndpointSlices()
+    {
+        foreach (var svc in All(ResourceTypes.Services))
+        {
+            if (svc.At("spec", "selector") is not JsonObject selector || selector.Count == 0)
+            {
+                continue;
+            }
+            var wanted = selector.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "");
+            var pods = All(ResourceTypes.Pods, svc.Namespace())
+                .Where(p => Active(p) && p.Str("status", "podIP") is not null && wanted.All(kv => p.Labels().GetValueOrDefault(kv.Key) == kv.Value))
+                .ToList();
+            var endpoints = new JsonArray(pods.Select(p => (JsonNode?)new JsonObject
+            {
+                ["addresses"] = new JsonArray(p.Str("status", "podIP")),
+                ["conditions"] = new JsonObject { ["ready"] = Disruption.Healthy(p), ["serving"] = Disruption.Healthy(p), ["terminating"] = false },
+                ["nodeName"] = p.Str("spec", "nodeName"),
+                ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = p.Namespace(), ["name"] = p.Name(), ["uid"] = p.Uid() },
+            }).ToArray());
+            var ports = new JsonArray(svc.Objects("spec", "ports").Select(port => (JsonNode?)new JsonObject
+            {
+                ["name"] = port.Str("name") ?? "",
+                ["port"] = port.Long("targetPort") ?? port.Long("port") ?? 0,
+                ["protocol"] = port.Str("protocol") ?? "TCP",
+            }).ToArray());
+            var name = $"{svc.Name()}-{Templates.HashText(svc.Uid())}";
+            if (store.TryGet(ResourceTypes.EndpointSlices, svc.Namespace(), name) is { } existing)
+            {
+                Mutate(ResourceTypes.EndpointSlices, existing, e =>
+                {
+                    e["endpoints"] = endpoints;
+                    e["ports"] = ports;
+                });
+                continue;
+            }
+            store.Create(ResourceTypes.EndpointSlices, svc.Namespace(), new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = name,
+                    ["labels"] = new JsonObject
+                    {
+                        ["kubernetes.io/service-name"] = svc.Name(),
+                        ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io",
+                    },
+                    ["ownerReferences"] = new JsonArray(svc.OwnerReference()),
+                },
+                ["addressType"] = "IPv4",
+                ["endpoints"] = endpoints,
+                ["ports"] = ports,
+            }, scope: WriteScope.Internal);
+        }
     }
 
     /// <summary>Events live an hour, as with the API server's default --event-ttl.</summary>
@@ -717,7 +773,9 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
     private void Kubelet()
     {
         var nodes = All(ResourceTypes.Nodes);
-        foreach (var pod in All(ResourceTypes.Pods).Where(Active))
+        var activePods = All(ResourceTypes.Pods).Where(Active).ToList();
+        var usedIps = activePods.Select(p => p.Str("status", "podIP")).OfType<string>().ToHashSet();
+        foreach (var pod in activePods)
         {
             var nodeName = pod.Str("spec", "nodeName");
             var node = nodes.FirstOrDefault(n => n.Name() == nodeName);
@@ -732,7 +790,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             var runsToCompletion = pod.Str("spec", "restartPolicy") is "Never" or "OnFailure";
             var crash = pod.Annotation(CrashAnnotation) == "true";
             var nodeIndex = nodes.IndexOf(node) + 1;
-            var ip = $"10.244.{nodeIndex}.{(Math.Abs(pod.Uid().GetHashCode()) % 250) + 2}";
+            var ip = pod.Str("status", "podIP") ?? NextPodIp(nodeIndex, usedIps);
             var statuses = new JsonArray();
             var phase = "Pending";
             var allReady = true;
@@ -852,6 +910,19 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 SetPodCondition(status, "Ready", readyValue, allReady ? startAt : created, readyReason);
             });
         }
+    }
+
+    private static string NextPodIp(int nodeIndex, HashSet<string> used)
+    {
+        for (var host = 2; host < 255; host++)
+        {
+            var candidate = $"10.244.{nodeIndex}.{host}";
+            if (used.Add(candidate))
+            {
+                return candidate;
+            }
+        }
+        return $"10.244.{nodeIndex}.254";
     }
 
     private static JsonObject Waiting(string reason, string? message)
