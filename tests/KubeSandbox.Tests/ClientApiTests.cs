@@ -67,6 +67,34 @@ public sealed class ClientApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lists_page_with_limit_and_continue()
+    {
+        var all = await client.CoreV1.ListNamespacedConfigMapAsync(namespaceParameter: "production", cancellationToken: Ct);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(body: new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"page-{i}" } },
+                namespaceParameter: "production", cancellationToken: Ct);
+        }
+
+        var names = new List<string>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await client.CoreV1.ListNamespacedConfigMapAsync(namespaceParameter: "production", limit: 2, continueParameter: next, cancellationToken: Ct);
+            page.Items.Count.ShouldBeLessThanOrEqualTo(2);
+            names.AddRange(page.Items.Select(c => c.Metadata.Name));
+            next = page.Metadata.ContinueProperty;
+            pages++;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        names.Count.ShouldBe(all.Items.Count + 5);
+        names.ShouldBeUnique();
+        pages.ShouldBe((names.Count + 1) / 2);
+    }
+
+    [Fact]
     public async Task Scaling_through_the_scale_subresource_changes_replicas_and_pods_follow()
     {
         var scale = await client.AppsV1.PatchNamespacedDeploymentScaleAsync(
@@ -228,6 +256,51 @@ public sealed class ClientApiTests : IAsyncLifetime
 
         lines.Length.ShouldBe(2);
         lines.ShouldAllBe(l => l.Contains(" INFO "));
+    }
+
+    [Fact]
+    public async Task The_scale_subresource_reads_and_replaces_with_resource_version_checks()
+    {
+        // Once settled the controller stops writing, so the resourceVersion read below stays current.
+        await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct),
+            s => s.Status?.ReadyReplicas == 2 && s.Status.CurrentRevision == s.Status.UpdateRevision, "postgres settled");
+        var scale = await client.AppsV1.ReadNamespacedStatefulSetScaleAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct);
+        scale.Spec.Replicas.ShouldBe(2);
+        scale.Status.Selector.ShouldBe("app=postgres");
+
+        scale.Spec.Replicas = 3;
+        var replaced = await client.AppsV1.ReplaceNamespacedStatefulSetScaleAsync(body: scale, name: "postgres", namespaceParameter: "production", cancellationToken: Ct);
+        scale.Spec.Replicas = 1;
+        var stale = await Should.ThrowAsync<HttpOperationException>(() =>
+            client.AppsV1.ReplaceNamespacedStatefulSetScaleAsync(body: scale, name: "postgres", namespaceParameter: "production", cancellationToken: Ct));
+
+        replaced.Spec.Replicas.ShouldBe(3);
+        stale.Response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await client.AppsV1.ReadNamespacedStatefulSetAsync(name: "postgres", namespaceParameter: "production", cancellationToken: Ct)).Spec.Replicas.ShouldBe(3);
+        var dryRun = await client.AppsV1.PatchNamespacedReplicaSetScaleAsync(
+            body: new V1Patch("""{"spec":{"replicas":0}}""", V1Patch.PatchType.MergePatch),
+            name: (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct)).Items[0].Metadata.Name,
+            namespaceParameter: "production", dryRun: "All", cancellationToken: Ct);
+        dryRun.Spec.Replicas.ShouldBe(0);
+        (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: "production", labelSelector: "app=api", cancellationToken: Ct)).Items[0].Spec.Replicas.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Pod_logs_honour_since_seconds_and_reject_a_missing_container()
+    {
+        var pods = await Eventually.WaitAsync(
+            () => client.CoreV1.ListNamespacedPodAsync(namespaceParameter: "dev", labelSelector: "app=api", cancellationToken: Ct),
+            l => l.Items.Count == 1 && l.Items[0].Status.Phase == "Running", "the dev api pod running");
+        var name = pods.Items[0].Metadata.Name;
+
+        await using var all = await client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", cancellationToken: Ct);
+        await using var recent = await client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", sinceSeconds: 3600, cancellationToken: Ct);
+        var wrong = await Should.ThrowAsync<HttpOperationException>(() =>
+            client.CoreV1.ReadNamespacedPodLogAsync(name: name, namespaceParameter: "dev", container: "nope", cancellationToken: Ct));
+
+        (await new StreamReader(all).ReadToEndAsync(Ct)).ShouldStartWith(await new StreamReader(recent).ReadToEndAsync(Ct));
+        wrong.Response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
     }
 
     private static V1Deployment TwoContainerDeployment(string name) => new()

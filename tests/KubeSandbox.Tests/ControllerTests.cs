@@ -32,7 +32,7 @@ public sealed class ControllerTests : IAsyncLifetime
             () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "staging", cancellationToken: Ct),
             d => d.Status?.AvailableReplicas == 1, "staging api available");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
 
         await client.AppsV1.PatchNamespacedDeploymentAsync(
             body: new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"ghcr.io/example/api:1.5.0"}]}}}}""", V1Patch.PatchType.StrategicMergePatch),
@@ -42,7 +42,7 @@ public sealed class ControllerTests : IAsyncLifetime
         V1Deployment? done = null;
         await foreach (var (type, d) in client.AppsV1.WatchListNamespacedDeploymentAsync(
             namespaceParameter: "staging", fieldSelector: "metadata.name=api", resourceVersion: start.Metadata.ResourceVersion,
-            timeoutSeconds: 20, cancellationToken: timeout.Token))
+            timeoutSeconds: 60, cancellationToken: timeout.Token))
         {
             seen.Add(type);
             if (d.Status.ObservedGeneration >= d.Metadata.Generation && d.Status.UpdatedReplicas == 1
@@ -64,11 +64,11 @@ public sealed class ControllerTests : IAsyncLifetime
     public async Task A_watch_without_a_resource_version_starts_with_the_current_objects_and_sends_bookmarks()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(TimeSpan.FromSeconds(40));
         var types = new List<WatchEventType>();
         var names = new List<string>();
         await foreach (var (type, cm) in client.CoreV1.WatchListNamespacedConfigMapAsync(
-            namespaceParameter: "production", allowWatchBookmarks: true, timeoutSeconds: 5, cancellationToken: timeout.Token))
+            namespaceParameter: "production", allowWatchBookmarks: true, timeoutSeconds: 30, cancellationToken: timeout.Token))
         {
             types.Add(type);
             names.Add(cm.Metadata.Name ?? "");
@@ -151,7 +151,7 @@ public sealed class ControllerTests : IAsyncLifetime
         var stuck = await Eventually.WaitAsync(
             () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "dev", cancellationToken: Ct),
             d => d.Status?.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "ProgressDeadlineExceeded") == true,
-            "ProgressDeadlineExceeded", TimeSpan.FromSeconds(10));
+            "ProgressDeadlineExceeded");
 
         stuck.Status.Conditions.Single(c => c.Type == "Progressing").Status.ShouldBe("False");
         stuck.Status.AvailableReplicas.ShouldBe(1);
@@ -225,6 +225,41 @@ public sealed class ControllerTests : IAsyncLifetime
         after.Status.CurrentReplicas.ShouldBe(4);
         after.Spec.MaxReplicas.ShouldBe(hpa.Spec.MaxReplicas);
         after.Spec.MinReplicas.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task A_rolling_update_stays_within_max_surge_and_max_unavailable()
+    {
+        await client.AppsV1.PatchNamespacedDeploymentAsync(
+            body: new V1Patch("""{"spec":{"replicas":4,"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}""", V1Patch.PatchType.StrategicMergePatch),
+            name: "web", namespaceParameter: "staging", cancellationToken: Ct);
+        await Eventually.WaitAsync(
+            () => client.AppsV1.ReadNamespacedDeploymentAsync(name: "web", namespaceParameter: "staging", cancellationToken: Ct),
+            d => d.Status?.ObservedGeneration == 2 && d.Status.AvailableReplicas == 4, "web at 4 available replicas");
+
+        await client.AppsV1.PatchNamespacedDeploymentAsync(
+            body: new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.28.0"}]}}}}""", V1Patch.PatchType.StrategicMergePatch),
+            name: "web", namespaceParameter: "staging", cancellationToken: Ct);
+        var (maxPods, minReady) = (0, int.MaxValue);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var pods = server.Store.List(K8sAgentPlatform.KubeSandbox.Api.ResourceTypes.Pods, "staging",
+                p => p["metadata"]!["labels"]!["app"]?.GetValue<string>() == "web").Items;
+            var ready = pods.Count(p => p["status"]?["conditions"]?.AsArray().Any(c => c!["type"]!.GetValue<string>() == "Ready" && c["status"]!.GetValue<string>() == "True") == true);
+            maxPods = Math.Max(maxPods, pods.Count);
+            minReady = Math.Min(minReady, ready);
+            var updated = pods.Count(p => p["spec"]!["containers"]![0]!["image"]!.GetValue<string>() == "nginx:1.28.0");
+            if (updated == 4 && pods.Count == 4 && ready == 4)
+            {
+                break;
+            }
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the rollout did not finish");
+            await Task.Delay(10, Ct);
+        }
+
+        maxPods.ShouldBeLessThanOrEqualTo(5);
+        minReady.ShouldBeGreaterThanOrEqualTo(4);
     }
 
     [Fact]

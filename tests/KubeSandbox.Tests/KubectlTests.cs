@@ -58,6 +58,9 @@ public sealed class KubectlTests : IAsyncLifetime
         text.ShouldMatch(@"NewReplicaSet:\s+api-\w+ \(3/3 replicas created\)");
         text.ShouldContain("ScalingReplicaSet");
         text.ShouldContain("MinimumReplicasAvailable");
+        var service = await Eventually.WaitAsync(() => kubectl.RunAsync("describe", "service", "api", "-n", "production"),
+            o => System.Text.RegularExpressions.Regex.IsMatch(o, @"Endpoints:\s+(10\.244\.\d+\.\d+:8080,?){3}"), "three ready endpoints");
+        service.ShouldMatch(@"TargetPort:\s+8080/TCP");
     }
 
     [Fact]
@@ -77,9 +80,9 @@ public sealed class KubectlTests : IAsyncLifetime
     public async Task Rollout_restart_status_history_and_undo_to_a_revision()
     {
         await kubectl.RunAsync("rollout", "restart", "deployment/worker", "-n", "production");
-        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s")).ShouldContain("successfully rolled out");
         await kubectl.RunAsync("set", "image", "deployment/worker", "worker=ghcr.io/example/worker:2.1.0", "-n", "production");
-        await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s");
+        await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s");
 
         var history = await kubectl.RunAsync("rollout", "history", "deployment/worker", "-n", "production");
         Lines(history).Where(l => char.IsDigit(l[0])).Select(l => l.Split(' ')[0]).ShouldBe(["1", "2", "3"]);
@@ -87,7 +90,7 @@ public sealed class KubectlTests : IAsyncLifetime
         restarted.Spec.Template.Metadata.Annotations.ShouldContainKey("kubectl.kubernetes.io/restartedAt");
 
         await kubectl.RunAsync("rollout", "undo", "deployment/worker", "-n", "production", "--to-revision=1");
-        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/worker", "-n", "production", "--timeout=90s")).ShouldContain("successfully rolled out");
 
         var undone = await client.AppsV1.ReadNamespacedDeploymentAsync(name: "worker", namespaceParameter: "production", cancellationToken: Ct);
         undone.Spec.Template.Spec.Containers[0].Image.ShouldBe("ghcr.io/example/worker:2.0.1");
@@ -101,18 +104,18 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_image_stalls_the_rollout_until_undo_brings_back_the_previous_template()
     {
-        await kubectl.RunAsync("patch", "deployment", "api", "-n", "staging", "-p", """{"spec":{"progressDeadlineSeconds":3}}""");
+        await kubectl.RunAsync("patch", "deployment", "api", "-n", "staging", "-p", """{"spec":{"progressDeadlineSeconds":4}}""");
         await kubectl.RunAsync("set", "image", "deployment/api", "api=ghcr.io/example/api:does-not-exist", "-n", "staging");
 
         var pods = await Eventually.WaitAsync(() => kubectl.RunAsync("get", "pods", "-n", "staging", "-l", "app=api"),
             o => o.Contains("ImagePullBackOff"), "an ImagePullBackOff pod in kubectl get");
         Lines(pods).ShouldContain(l => l.Contains("1/1") && l.Contains("Running"));
-        var status = await kubectl.TryRunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=30s");
+        var status = await kubectl.TryRunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=90s");
         status.ExitCode.ShouldNotBe(0);
         status.Error.ShouldContain("exceeded its progress deadline");
 
         await kubectl.RunAsync("rollout", "undo", "deployment/api", "-n", "staging");
-        (await kubectl.RunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=30s")).ShouldContain("successfully rolled out");
+        (await kubectl.RunAsync("rollout", "status", "deployment/api", "-n", "staging", "--timeout=90s")).ShouldContain("successfully rolled out");
 
         var api = await client.AppsV1.ReadNamespacedDeploymentAsync(name: "api", namespaceParameter: "staging", cancellationToken: Ct);
         api.Spec.Template.Spec.Containers[0].Image.ShouldBe("ghcr.io/example/api:1.4.2");
@@ -169,6 +172,10 @@ public sealed class KubectlTests : IAsyncLifetime
         await kubectl.RunAsync("cordon", "worker-2");
         (await client.CoreV1.ReadNodeAsync(name: "worker-2", cancellationToken: Ct)).Spec.Unschedulable.ShouldBe(true);
         (await kubectl.RunAsync("get", "node", "worker-2")).ShouldContain("Ready,SchedulingDisabled");
+        var described = await kubectl.RunAsync("describe", "node", "worker-2");
+        described.ShouldMatch(@"Unschedulable:\s+true");
+        described.ShouldMatch(@"HolderIdentity:\s+worker-2");
+        described.ShouldContain("Non-terminated Pods:");
 
         await kubectl.RunAsync("uncordon", "worker-2");
         (await client.CoreV1.ReadNodeAsync(name: "worker-2", cancellationToken: Ct)).Spec.Unschedulable.ShouldBeNull();
@@ -177,7 +184,7 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Drain_evicts_everything_but_daemonset_pods_and_they_come_back_elsewhere()
     {
-        var output = await kubectl.TryRunAsync("drain", "worker-3", "--ignore-daemonsets", "--timeout=60s");
+        var output = await kubectl.TryRunAsync("drain", "worker-3", "--ignore-daemonsets", "--timeout=90s");
 
         output.ExitCode.ShouldBe(0, output.Error);
         output.All.ShouldContain("drained");

@@ -53,6 +53,11 @@ public sealed class TimeAndStateTests
         stuck.Status.Conditions.Single(c => c.Type == "Progressing").Reason.ShouldBe("ProgressDeadlineExceeded");
         stuck.Status.AvailableReplicas.ShouldBe(1);
         server.Controller.LastError.ShouldBeNull();
+        (await client.CoreV1.ListNamespacedEventAsync(namespaceParameter: "dev", cancellationToken: Ct)).Items.ShouldNotBeEmpty();
+
+        time.Advance(TimeSpan.FromHours(2));
+        Reconcile();
+        (await client.CoreV1.ListNamespacedEventAsync(namespaceParameter: "dev", cancellationToken: Ct)).Items.ShouldBeEmpty();
     }
 
     [Fact]

@@ -53,6 +53,10 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            await WriteJsonAsync(http, 500, ApiException.Internal(e.Message).ToStatus());
+        }
     }
 
     private static Target? Parse(string path)
@@ -203,7 +207,35 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
             await WriteJsonAsync(http, 200, Tables.For(t.Type, items, rv.ToString(), store.Time.GetUtcNow(), http.Request));
             return;
         }
-        await WriteJsonAsync(http, 200, ListOf(t.Type, new JsonArray(items.ToArray<JsonNode?>()), rv));
+        var list = ListOf(t.Type, new JsonArray(), rv);
+        var (offset, limit) = Page(http.Request.Query);
+        var page = items.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).ToList();
+        list["items"] = new JsonArray(page.ToArray<JsonNode?>());
+        if (limit > 0 && offset + page.Count < items.Count)
+        {
+            var meta = list.Obj("metadata");
+            meta["continue"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rv}:{offset + page.Count}"));
+            meta["remainingItemCount"] = items.Count - offset - page.Count;
+        }
+        await WriteJsonAsync(http, 200, list);
+    }
+
+    private static (int Offset, int Limit) Page(IQueryCollection query)
+    {
+        var limit = int.TryParse(query["limit"], out var l) ? l : 0;
+        if (query["continue"].ToString() is not { Length: > 0 } token)
+        {
+            return (0, limit);
+        }
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            return (int.Parse(text[(text.IndexOf(':') + 1)..]), limit);
+        }
+        catch (FormatException)
+        {
+            throw ApiException.BadRequest("continue key is not valid");
+        }
     }
 
     private static JsonObject ListOf(ResourceType type, JsonArray items, long rv) => new()

@@ -50,13 +50,15 @@ public static class ResourceTypes
     public static readonly ResourceType CronJobs = new("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["cj"], All, ["status"], true);
     public static readonly ResourceType HorizontalPodAutoscalers = new("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"], All, ["status"], true);
     public static readonly ResourceType Ingresses = new("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, ["ing"], None, ["status"], true);
+    public static readonly ResourceType Leases = new("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, None, None, None, false);
+    public static readonly ResourceType EndpointSlices = new("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, None, None, None, false);
     public static readonly ResourceType PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["pdb"], None, ["status"], true);
 
     public static readonly IReadOnlyList<ResourceType> Known =
     [
         Namespaces, Nodes, Pods, Services, ConfigMaps, Secrets, Events,
         Deployments, ReplicaSets, StatefulSets, DaemonSets, ControllerRevisions,
-        Jobs, CronJobs, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets,
+        Jobs, CronJobs, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Leases, EndpointSlices,
     ];
 
     /// <summary>Group versions in discovery order; the core group is the empty string.</summary>

@@ -9,6 +9,7 @@ internal static class Certificates
 {
     public static (X509Certificate2 Ca, X509Certificate2 Server) Create()
     {
+        // Clients check validity against the wall clock, not the sandbox's TimeProvider.
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=kube-sandbox-ca", caKey, HashAlgorithmName.SHA256);

@@ -14,9 +14,20 @@ internal static class Seeding
         {
             Namespace(store, ns, []);
         }
+        var now = JsonExtensions.Timestamp(options.TimeProvider.GetUtcNow());
         for (var i = 1; i <= options.NodeCount; i++)
         {
-            Node(store, $"worker-{i}", i);
+            Node(store, $"worker-{i}", i, now);
+            store.Create(ResourceTypes.Leases, "kube-node-lease", new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = $"worker-{i}" },
+                ["spec"] = new JsonObject
+                {
+                    ["holderIdentity"] = $"worker-{i}",
+                    ["leaseDurationSeconds"] = 40,
+                    ["renewTime"] = now.Replace("Z", ".000000Z"),
+                },
+            }, scope: WriteScope.Internal);
         }
     }
 
@@ -113,7 +124,7 @@ internal static class Seeding
             ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = Labels(labels) },
         });
 
-    private static void Node(ObjectStore store, string name, int index) =>
+    private static void Node(ObjectStore store, string name, int index, string now) =>
         store.Create(ResourceTypes.Nodes, null, new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -129,10 +140,10 @@ internal static class Seeding
                 ["capacity"] = new JsonObject { ["cpu"] = "4", ["memory"] = "16Gi", ["pods"] = "110" },
                 ["allocatable"] = new JsonObject { ["cpu"] = "3800m", ["memory"] = "15Gi", ["pods"] = "110" },
                 ["conditions"] = new JsonArray(
-                    NodeCondition("MemoryPressure", "False", "KubeletHasSufficientMemory"),
-                    NodeCondition("DiskPressure", "False", "KubeletHasNoDiskPressure"),
-                    NodeCondition("PIDPressure", "False", "KubeletHasSufficientPID"),
-                    NodeCondition("Ready", "True", "KubeletReady")),
+                    NodeCondition("MemoryPressure", "False", "KubeletHasSufficientMemory", now),
+                    NodeCondition("DiskPressure", "False", "KubeletHasNoDiskPressure", now),
+                    NodeCondition("PIDPressure", "False", "KubeletHasSufficientPID", now),
+                    NodeCondition("Ready", "True", "KubeletReady", now)),
                 ["addresses"] = new JsonArray(
                     new JsonObject { ["type"] = "InternalIP", ["address"] = $"10.0.0.{10 + index}" },
                     new JsonObject { ["type"] = "Hostname", ["address"] = name }),
@@ -149,14 +160,14 @@ internal static class Seeding
             },
         }, scope: WriteScope.Internal);
 
-    private static JsonObject NodeCondition(string type, string status, string reason) => new()
+    private static JsonObject NodeCondition(string type, string status, string reason, string now) => new()
     {
         ["type"] = type,
         ["status"] = status,
         ["reason"] = reason,
         ["message"] = type == "Ready" ? "kubelet is posting ready status" : $"kubelet has no {type}",
-        ["lastHeartbeatTime"] = "2026-01-01T00:00:00Z",
-        ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
+        ["lastHeartbeatTime"] = now,
+        ["lastTransitionTime"] = now,
     };
 
     private static JsonObject Deployment(string name, string image, int replicas, (string, string)[] labels, int? port, string? configMap = null)

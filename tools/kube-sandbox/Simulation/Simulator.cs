@@ -17,6 +17,8 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
     private readonly Dictionary<string, (string Fingerprint, DateTimeOffset Since)> progress = [];
     private readonly HashSet<string> emitted = [];
     private readonly Lock reconciling = new();
+    private static readonly TimeSpan EventTtl = TimeSpan.FromHours(1);
+    private DateTimeOffset lastEventSweep = DateTimeOffset.MinValue;
 
     /// <summary>The last failure of a reconcile pass (the loop keeps going), for diagnosis.</summary>
     public Exception? LastError { get; private set; }
@@ -60,6 +62,83 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         Step(ReplicaSetStatus);
         Step(DeploymentStatus);
         Step(DisruptionBudgets);
+        Step(EndpointSlices);
+        Step(ExpireEvents);
+    }
+
+    /// <summary>One EndpointSlice per selecting service, listing the ready pods it selects.</summary>
+    private void EndpointSlices()
+    {
+        foreach (var svc in All(ResourceTypes.Services))
+        {
+            if (svc.At("spec", "selector") is not JsonObject selector || selector.Count == 0)
+            {
+                continue;
+            }
+            var wanted = selector.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? "");
+            var pods = All(ResourceTypes.Pods, svc.Namespace())
+                .Where(p => Active(p) && p.Str("status", "podIP") is not null && wanted.All(kv => p.Labels().GetValueOrDefault(kv.Key) == kv.Value))
+                .ToList();
+            var endpoints = new JsonArray(pods.Select(p => (JsonNode?)new JsonObject
+            {
+                ["addresses"] = new JsonArray(p.Str("status", "podIP")),
+                ["conditions"] = new JsonObject { ["ready"] = Disruption.Healthy(p), ["serving"] = Disruption.Healthy(p), ["terminating"] = false },
+                ["nodeName"] = p.Str("spec", "nodeName"),
+                ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["namespace"] = p.Namespace(), ["name"] = p.Name(), ["uid"] = p.Uid() },
+            }).ToArray());
+            var ports = new JsonArray(svc.Objects("spec", "ports").Select(port => (JsonNode?)new JsonObject
+            {
+                ["name"] = port.Str("name") ?? "",
+                ["port"] = port.Long("targetPort") ?? port.Long("port") ?? 0,
+                ["protocol"] = port.Str("protocol") ?? "TCP",
+            }).ToArray());
+            var name = $"{svc.Name()}-{Templates.HashText(svc.Uid())}";
+            if (store.TryGet(ResourceTypes.EndpointSlices, svc.Namespace(), name) is { } existing)
+            {
+                Mutate(ResourceTypes.EndpointSlices, existing, e =>
+                {
+                    e["endpoints"] = endpoints;
+                    e["ports"] = ports;
+                });
+                continue;
+            }
+            store.Create(ResourceTypes.EndpointSlices, svc.Namespace(), new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = name,
+                    ["labels"] = new JsonObject
+                    {
+                        ["kubernetes.io/service-name"] = svc.Name(),
+                        ["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io",
+                    },
+                    ["ownerReferences"] = new JsonArray(svc.OwnerReference()),
+                },
+                ["addressType"] = "IPv4",
+                ["endpoints"] = endpoints,
+                ["ports"] = ports,
+            }, scope: WriteScope.Internal);
+        }
+    }
+
+    /// <summary>Events live an hour, as with the API server's default --event-ttl.</summary>
+    private void ExpireEvents()
+    {
+        var now = Now;
+        if (now - lastEventSweep < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+        lastEventSweep = now;
+        foreach (var e in All(ResourceTypes.Events).Where(e => now - (e.Time("lastTimestamp") ?? now) > EventTtl))
+        {
+            store.Delete(ResourceTypes.Events, e.Namespace(), e.Name());
+        }
+        var live = All(ResourceTypes.Deployments).Select(d => d.Uid()).ToHashSet();
+        foreach (var gone in progress.Keys.Where(uid => !live.Contains(uid)).ToList())
+        {
+            progress.Remove(gone);
+        }
     }
 
     private void Step(Action step)
@@ -253,6 +332,8 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             $"Scaled {(replicas > from ? "up" : "down")} replica set {rs.Name()} from {from} to {replicas}", unique: false);
     }
 
+    // Status is computed from a snapshot, so observedGeneration is the snapshot's: a spec written
+    // meanwhile must not look observed before the controller has acted on it.
     private void DeploymentStatus()
     {
         foreach (var dep in All(ResourceTypes.Deployments))
@@ -284,7 +365,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.Deployments, dep, d =>
             {
                 var status = d.Obj("status");
-                status["observedGeneration"] = d.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = dep.Long("metadata", "generation") ?? 1;
                 status["replicas"] = replicas;
                 status["updatedReplicas"] = updated;
                 status["readyReplicas"] = ready;
@@ -390,7 +471,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 status["fullyLabeledReplicas"] = pods.Count;
                 status["readyReplicas"] = ready;
                 status["availableReplicas"] = ready;
-                status["observedGeneration"] = r.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = rs.Long("metadata", "generation") ?? 1;
                 foreach (var key in new[] { "fullyLabeledReplicas", "readyReplicas", "availableReplicas" })
                 {
                     if (status.Long(key) == 0)
@@ -477,7 +558,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             {
                 var status = s.Obj("status");
                 var current = updated == pods.Count && pods.Count == Replicas(s) ? revision : status.Str("currentRevision") ?? revision;
-                status["observedGeneration"] = s.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = sts.Long("metadata", "generation") ?? 1;
                 status["replicas"] = pods.Count;
                 status["readyReplicas"] = ready;
                 status["availableReplicas"] = ready;
@@ -570,7 +651,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.DaemonSets, ds, d =>
             {
                 var status = d.Obj("status");
-                status["observedGeneration"] = d.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = ds.Long("metadata", "generation") ?? 1;
                 status["desiredNumberScheduled"] = desired;
                 status["currentNumberScheduled"] = pods.Count;
                 status["numberReady"] = ready;
@@ -692,7 +773,9 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
     private void Kubelet()
     {
         var nodes = All(ResourceTypes.Nodes);
-        foreach (var pod in All(ResourceTypes.Pods).Where(Active))
+        var activePods = All(ResourceTypes.Pods).Where(Active).ToList();
+        var usedIps = activePods.Select(p => p.Str("status", "podIP")).OfType<string>().ToHashSet();
+        foreach (var pod in activePods)
         {
             var nodeName = pod.Str("spec", "nodeName");
             var node = nodes.FirstOrDefault(n => n.Name() == nodeName);
@@ -707,7 +790,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             var runsToCompletion = pod.Str("spec", "restartPolicy") is "Never" or "OnFailure";
             var crash = pod.Annotation(CrashAnnotation) == "true";
             var nodeIndex = nodes.IndexOf(node) + 1;
-            var ip = $"10.244.{nodeIndex}.{(Math.Abs(pod.Uid().GetHashCode()) % 250) + 2}";
+            var ip = pod.Str("status", "podIP") ?? NextPodIp(nodeIndex, usedIps);
             var statuses = new JsonArray();
             var phase = "Pending";
             var allReady = true;
@@ -745,7 +828,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                 }
                 else
                 {
-                    status["imageID"] = $"docker.io/library/{image}@sha256:{Templates.Hash(JsonValue.Create(image))}";
+                    status["imageID"] = $"docker.io/library/{image}@sha256:{Templates.HashText(image)}";
                     status["containerID"] = $"containerd://{pod.Uid().Replace("-", "")}{name}";
                     Event(pod, "Normal", "Pulled", $"Successfully pulled image \"{image}\"");
                     Event(pod, "Normal", "Created", $"Created container: {name}");
@@ -829,6 +912,19 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         }
     }
 
+    private static string NextPodIp(int nodeIndex, HashSet<string> used)
+    {
+        for (var host = 2; host < 255; host++)
+        {
+            var candidate = $"10.244.{nodeIndex}.{host}";
+            if (used.Add(candidate))
+            {
+                return candidate;
+            }
+        }
+        return $"10.244.{nodeIndex}.254";
+    }
+
     private static JsonObject Waiting(string reason, string? message)
     {
         var waiting = new JsonObject { ["reason"] = reason };
@@ -878,7 +974,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
             Mutate(ResourceTypes.PodDisruptionBudgets, pdb, b =>
             {
                 var status = b.Obj("status");
-                status["observedGeneration"] = b.Long("metadata", "generation") ?? 1;
+                status["observedGeneration"] = pdb.Long("metadata", "generation") ?? 1;
                 status["expectedPods"] = budget.ExpectedPods;
                 status["currentHealthy"] = budget.CurrentHealthy;
                 status["desiredHealthy"] = budget.DesiredHealthy;
@@ -893,7 +989,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
                         ["status"] = allowed ? "True" : "False",
                         ["reason"] = allowed ? "SufficientPods" : "InsufficientPods",
                         ["message"] = "",
-                        ["observedGeneration"] = b.Long("metadata", "generation") ?? 1,
+                        ["observedGeneration"] = pdb.Long("metadata", "generation") ?? 1,
                         ["lastTransitionTime"] = JsonExtensions.Timestamp(now),
                     });
                 }
@@ -907,7 +1003,7 @@ public sealed class Simulator(ObjectStore store, SandboxOptions options)
         var key = $"{involved.Uid()}|{reason}|{message}";
         var now = JsonExtensions.Timestamp(Now);
         var name = unique || count > 1
-            ? $"{involved.Name()}.{(uint)key.GetHashCode():x8}"
+            ? $"{involved.Name()}.{Templates.HashText(key)}"
             : $"{involved.Name()}.{Guid.NewGuid().ToString("N")[..16]}";
         if ((unique || count > 1) && !emitted.Add(key))
         {

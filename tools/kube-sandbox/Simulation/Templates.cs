@@ -26,10 +26,13 @@ internal static class Templates
 
     public static bool SameTemplate(JsonNode? a, JsonNode? b) => Canonical(Normalize(a)) == Canonical(Normalize(b));
 
-    public static string Hash(JsonNode? template)
+    public static string Hash(JsonNode? template) => HashText(Canonical(Normalize(template)));
+
+    /// <summary>FNV-1a, spelled with the alphabet Kubernetes uses for generated name suffixes; stable across runs.</summary>
+    public static string HashText(string text)
     {
         uint hash = 2166136261;
-        foreach (var b in Encoding.UTF8.GetBytes(Canonical(Normalize(template))))
+        foreach (var b in Encoding.UTF8.GetBytes(text))
         {
             hash = (hash ^ b) * 16777619;
         }

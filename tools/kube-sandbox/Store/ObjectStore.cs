@@ -32,9 +32,6 @@ public sealed class ObjectStore(TimeProvider time)
     private long version = 1;
     private long oldestResumableVersion = 1;
 
-    /// <summary>Raised after every committed change, outside the store's lock.</summary>
-    public event Action? Changed;
-
     public TimeProvider Time => time;
 
     public long ResourceVersion
@@ -106,7 +103,6 @@ public sealed class ObjectStore(TimeProvider time)
             Commit(type, "ADDED", obj);
             stored = obj.CloneObject();
         }
-        Changed?.Invoke();
         return stored;
     }
 
@@ -116,7 +112,6 @@ public sealed class ObjectStore(TimeProvider time)
     /// </summary>
     public JsonObject Update(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> change, WriteScope scope = WriteScope.Main, bool dryRun = false)
     {
-        bool wrote;
         JsonObject result;
         lock (gate)
         {
@@ -182,11 +177,6 @@ public sealed class ObjectStore(TimeProvider time)
             }
             Commit(type, "MODIFIED", desired);
             result = desired.CloneObject();
-            wrote = true;
-        }
-        if (wrote)
-        {
-            Changed?.Invoke();
         }
         return result;
     }
@@ -218,7 +208,6 @@ public sealed class ObjectStore(TimeProvider time)
                 CollectGarbage(current);
             }
         }
-        Changed?.Invoke();
         return deleted;
     }
 
@@ -295,7 +284,6 @@ public sealed class ObjectStore(TimeProvider time)
             version = Math.Max(version, state.Long("resourceVersion") ?? 1);
             oldestResumableVersion = version;
         }
-        Changed?.Invoke();
     }
 
     private JsonObject? Find(ResourceType type, string? ns, string name) =>
@@ -318,6 +306,7 @@ public sealed class ObjectStore(TimeProvider time)
         version++;
         obj.Meta()["resourceVersion"] = version.ToString();
         var key = Key(obj.Namespace(), obj.Name());
+        var previous = Table(type).GetValueOrDefault(key);
         if (eventType == "DELETED")
         {
             Table(type).Remove(key);
@@ -333,9 +322,23 @@ public sealed class ObjectStore(TimeProvider time)
             oldestResumableVersion = history.First!.Value.ResourceVersion;
             history.RemoveFirst();
         }
-        foreach (var w in watchers.Where(w => w.Type == type && w.Matches(obj)))
+        foreach (var w in watchers.Where(w => w.Type == type))
         {
-            w.Channel.Writer.TryWrite(e with { Object = obj.CloneObject() });
+            var was = previous is not null && eventType != "ADDED" && w.Matches(previous);
+            var now = w.Matches(obj);
+            // As a real watch cache does: entering a selector is ADDED, leaving it is DELETED.
+            var seen = (eventType, was, now) switch
+            {
+                ("MODIFIED", false, true) => "ADDED",
+                ("MODIFIED", true, false) => "DELETED",
+                ("MODIFIED", false, false) => null,
+                (_, _, true) => eventType,
+                _ => null,
+            };
+            if (seen is not null)
+            {
+                w.Channel.Writer.TryWrite(e with { Type = seen, Object = obj.CloneObject() });
+            }
         }
     }
 
