@@ -112,6 +112,21 @@ public sealed class ConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cordon_is_rolled_back_through_the_consumer_as_an_uncordon_policy_accepts()
+    {
+        var before = await cluster.ReadAsync(ResourceType.Node, "worker-2", ns: null);
+        var cordoned = await cluster.RunAsync(Op(OperationType.CordonNode, ResourceType.Node, "worker-2"));
+        cordoned.Success.ShouldBeTrue(cordoned.Error);
+        var request = new RollbackRequested { RequestId = cordoned.RequestId, SnapshotId = cordoned.SnapshotId, Reason = "compensating the cordon", Principal = "saga" };
+
+        await harness.Bus.Publish(request);
+        var completed = (await Completed(request.RequestId, count: 1))[0];
+
+        completed.AlreadyRestored.ShouldBeFalse();
+        ShouldMatch(before, await cluster.ReadAsync(ResourceType.Node, "worker-2", ns: null));
+    }
+
+    [Fact]
     public async Task A_rollback_policy_refuses_fails_without_touching_the_cluster()
     {
         var snapshot = await cluster.Snapshots.SaveAsync(new SnapshotDocument

@@ -60,7 +60,15 @@ public sealed partial class OperationExecutor
                     }
                 }
             },
-            _ => EvictAllAsync(run, evictable, daemons.Length, parameters.GracePeriodSeconds));
+            async _ =>
+            {
+                // Listed again once cordoned, like kubectl: a pod scheduled meanwhile is drained too.
+                var now = (await PodsOnNodeAsync(run.Name, ct))
+                    .Where(p => !IsDaemonSetPod(p) && !IsMirror(p))
+                    .Where(p => evictable.Any(e => e.Metadata.Uid == p.Metadata.Uid) || Evictable(p, parameters))
+                    .ToArray();
+                return await EvictAllAsync(run, now, daemons.Length, parameters.GracePeriodSeconds);
+            });
     }
 
     private async Task<Outcome> EvictAllAsync(Run run, IReadOnlyList<V1Pod> pods, int skipped, int? gracePeriodSeconds)
@@ -147,6 +155,11 @@ public sealed partial class OperationExecutor
         (await Client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: $"spec.nodeName={node}", cancellationToken: ct)).Items
             .Where(p => p.Status?.Phase is not ("Succeeded" or "Failed"))
             .ToArray();
+
+    /// <summary>A pod that comes back elsewhere and loses no data it was not allowed to lose.</summary>
+    private static bool Evictable(V1Pod pod, DrainNodeParameters parameters) =>
+        pod.Metadata.OwnerReferences?.Any(o => o.Controller == true) == true
+        && (parameters.DeleteEmptydirData == true || pod.Spec.Volumes?.Any(v => v.EmptyDir is not null) != true);
 
     private static bool IsDaemonSetPod(V1Pod pod) => pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Kind == "DaemonSet") == true;
 

@@ -32,16 +32,57 @@ public sealed class InMemoryExecutionRecords : IExecutionRecords
 /// <summary>One execution at a time per (request, index), so two deliveries of one command never race.</summary>
 public sealed class ExecutionGate
 {
-    private readonly ConcurrentDictionary<(Guid, int), SemaphoreSlim> gates = new();
+    private readonly Lock sync = new();
+    private readonly Dictionary<(Guid, int), Entry> entries = [];
 
     public async Task<IDisposable> EnterAsync(Guid requestId, int index, CancellationToken cancellationToken)
     {
-        var gate = gates.GetOrAdd((requestId, index), _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        return new Release(gate);
+        var key = (requestId, index);
+        Entry entry;
+        lock (sync)
+        {
+            if (!entries.TryGetValue(key, out entry!))
+            {
+                entry = new Entry();
+                entries[key] = entry;
+            }
+
+            entry.Users++;
+        }
+
+        try
+        {
+            await entry.Semaphore.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Leave(key, entry);
+            throw;
+        }
+
+        return new Release(this, key, entry);
     }
 
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    /// <summary>Counted under the lock so an entry is dropped only when nobody holds or awaits it: no growth, no orphaned waiter.</summary>
+    private void Leave((Guid, int) key, Entry entry)
+    {
+        lock (sync)
+        {
+            if (--entry.Users == 0)
+            {
+                entries.Remove(key);
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+
+        public int Users { get; set; }
+    }
+
+    private sealed class Release(ExecutionGate gate, (Guid, int) key, Entry entry) : IDisposable
     {
         private int released;
 
@@ -49,7 +90,8 @@ public sealed class ExecutionGate
         {
             if (Interlocked.Exchange(ref released, 1) == 0)
             {
-                gate.Release();
+                entry.Semaphore.Release();
+                gate.Leave(key, entry);
             }
         }
     }
