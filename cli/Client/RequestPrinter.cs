@@ -38,7 +38,7 @@ internal static class RequestPrinter
     }
 
     public static void Entry(TextWriter output, AuditItem entry) =>
-        output.WriteLine($"  {entry.At.ToUniversalTime():HH:mm:ss}  {entry.Action,-32} {entry.Principal,-10} {entry.Detail}".TrimEnd());
+        output.WriteLine($"  {entry.At.ToUniversalTime():HH:mm:ss}  {entry.Action,-38} {entry.Principal,-10} {entry.Detail}".TrimEnd());
 
     public static void Outcome(TextWriter output, RequestDetails request)
     {

@@ -41,7 +41,7 @@ internal static class AuditCommand
 
             foreach (var entry in entries)
             {
-                output.Out.WriteLine($"{entry.Sequence,6}  {entry.At.ToUniversalTime():u}  {entry.Action,-32} {entry.Principal,-10} " +
+                output.Out.WriteLine($"{entry.Sequence,6}  {entry.At.ToUniversalTime():u}  {entry.Action,-38} {entry.Principal,-10} " +
                     (entry.RequestId is { } id ? $"{id}  " : "") + entry.Detail);
             }
 

@@ -31,6 +31,7 @@ public sealed class ClientTests : IAsyncLifetime
         ClientSettings.Save(host.Address.ToString(), new Dictionary<string, string> { ["admin"] = Tokens.Alice, ["approver"] = Tokens.Bob }, ConfigPath);
 
         var (exit, output, error) = await Run(AskCommand.Create(), "ask", "--config", ConfigPath, "--yes", "restart web in production");
+        TestContext.Current.TestOutputHelper?.WriteLine(output);
 
         exit.ShouldBe(0, error);
         output.ShouldContain("Policy:");
