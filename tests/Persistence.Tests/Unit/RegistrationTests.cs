@@ -74,7 +74,7 @@ public sealed class RegistrationTests : IDisposable
         using var host = Build(new()
         {
             ["Persistence:Provider"] = "MongoDB",
-            ["Persistence:MongoConnectionString"] = "mongodb://db.invalid:27017",
+            ["Persistence:MongoConnectionString"] = "mongodb://127.0.0.1:27017",
             ["Persistence:MongoDatabase"] = "k8s_agent",
             ["Persistence:KeyFile"] = Path.Combine(directory.Path, "mongo.key"),
         });
@@ -82,6 +82,20 @@ public sealed class RegistrationTests : IDisposable
         host.Services.GetRequiredService<ISnapshotStore>().ShouldBeOfType<MongoSnapshotStore>();
         host.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<MongoAuditLog>();
         File.Exists(Path.Combine(directory.Path, "mongo.key")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task AddMongoPersistence_registers_the_mongo_stores_and_validates_at_start()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddMongoPersistence("mongodb://127.0.0.1:27017", "k8s_agent");
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        host.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<MongoAuditLog>();
+        host.Services.GetRequiredService<IOptions<PersistenceOptions>>().Value.MongoDatabase.ShouldBe("k8s_agent");
+        await host.StopAsync();
     }
 
     [Theory]
