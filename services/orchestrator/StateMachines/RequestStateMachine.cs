@@ -45,6 +45,8 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         Initially(When(Submitted).ThenAsync(OnSubmitted));
         During(Parsing,
             When(Parsed).ThenAsync(OnParsed),
+            // Policy consumes IntentParsed too and may answer before the saga has: keep the early verdicts.
+            When(Validated, c => !c.Message.PreExecution).Then(c => Upsert(c.Saga.Verdicts, c.Message, v => v.Index)),
             When(ParsingFailed).ThenAsync(c => Finish(c, Failed, System, $"not understood: {c.Message.Reason}", c.Message.Errors)),
             When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled before it ran")));
         During(Validating,
@@ -129,14 +131,19 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         c.Saga.Parser = c.Message.Parser;
         c.Saga.OperationCount = c.Message.Intent.Operations.Count;
         c.Saga.ModelRiskLevel = WireNames.Of(c.Message.Intent.EstimatedRiskLevel);
-        c.Saga.Verdicts = [];
         await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {c.Message.Intent.Summary}");
+        await DecideWhenAllVerdictsAreIn(c);
     }
 
     private async Task OnValidated(BehaviorContext<RequestState, OperationValidated> c)
     {
         Upsert(c.Saga.Verdicts, c.Message, v => v.Index);
-        if (c.Saga.Verdicts.Count < c.Saga.OperationCount)
+        await DecideWhenAllVerdictsAreIn(c);
+    }
+
+    private async Task DecideWhenAllVerdictsAreIn<T>(BehaviorContext<RequestState, T> c) where T : class
+    {
+        if (c.Saga.OperationCount == 0 || c.Saga.Verdicts.Count < c.Saga.OperationCount)
         {
             return;
         }
