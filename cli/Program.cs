@@ -7,6 +7,7 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
     SchemaCommand.Create(),
     SandboxCommand.Create(),
     PolicyCommand.Create(),
+    ServeCommand.Create(),
     AskCommand.Create(),
     RequestsCommand.Create(),
     DecisionCommands.Confirm(),

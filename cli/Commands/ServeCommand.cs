@@ -1,0 +1,49 @@
+using System.CommandLine;
+using K8sAgentPlatform.Cli.Embedded;
+
+namespace K8sAgentPlatform.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port of the HTTP API on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Run against this cluster instead of the built-in sandbox." };
+        var seed = new Option<string?>("--seed") { Description = "Seed for the sandbox cluster (demo: namespaces, nodes, deployments).", DefaultValueFactory = _ => "demo" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Where snapshots, the audit log and tokens are kept (default: the user's data directory)." };
+        var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback on an\n" +
+            "in-memory bus, SQLite storage, and the sandbox cluster unless --kubeconfig is given. Prints the API URL;\n" +
+            "the client commands (ask, requests, confirm, ...) find it and their tokens by themselves. Ctrl-C stops it.")
+        {
+            port, kubeconfig, seed, data,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var kube = result.GetValue(kubeconfig);
+            if (kube is not null && !kube.Exists)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync($"k8s-agent serve: the kubeconfig {kube.FullName} does not exist.");
+                return 2;
+            }
+
+            var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed),
+                result.GetValue(data)?.FullName ?? DefaultDataDirectory());
+            await output.WriteLineAsync(kube is null ? "starting the platform on the sandbox cluster..." : $"starting the platform on {kube.FullName}...");
+            await using var platform = await EmbeddedPlatform.StartAsync(settings, cancellationToken);
+            await output.WriteLineAsync($"API:      {platform.Url}   (OpenAPI: {platform.Url}/openapi/v1.json)");
+            if (platform.SandboxUrl is { } sandboxUrl)
+            {
+                await output.WriteLineAsync($"cluster:  sandbox at {sandboxUrl}");
+            }
+
+            await output.WriteLineAsync($"tokens:   admin and approver written to {platform.ClientConfigPath}; try: k8s-agent ask \"scale api to 3 in staging\"");
+            await platform.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string DefaultDataDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent");
+}

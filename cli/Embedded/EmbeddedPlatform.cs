@@ -1,0 +1,128 @@
+using K8sAgentPlatform.Cli.Client;
+using K8sAgentPlatform.Executor;
+using K8sAgentPlatform.Hosting;
+using K8sAgentPlatform.Intent;
+using K8sAgentPlatform.KubeSandbox;
+using K8sAgentPlatform.Orchestrator;
+using K8sAgentPlatform.Orchestrator.Api;
+using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Rollback;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace K8sAgentPlatform.Cli.Embedded;
+
+/// <summary>What the embedded platform should run against.</summary>
+internal sealed record EmbeddedSettings(int Port, string? Kubeconfig, string? Seed, string DataDirectory, string? ClientConfigPath = null);
+
+/// <summary>
+/// Every service in one process: the same registrations the separate services use, on the in-memory bus,
+/// with SQLite for snapshots and the audit log, the sandbox cluster unless a kubeconfig is given, and the
+/// offline parser unless a model key is configured. Nothing here is a second implementation.
+/// </summary>
+internal sealed class EmbeddedPlatform : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly SandboxServer? sandbox;
+
+    private EmbeddedPlatform(WebApplication app, SandboxServer? sandbox, string url, string clientConfig)
+    {
+        this.app = app;
+        this.sandbox = sandbox;
+        Url = url;
+        ClientConfigPath = clientConfig;
+    }
+
+    public string Url { get; }
+    public string ClientConfigPath { get; }
+    public string? SandboxUrl => sandbox?.BaseUrl;
+
+    public static async Task<EmbeddedPlatform> StartAsync(EmbeddedSettings settings, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(settings.DataDirectory);
+        var sandbox = settings.Kubeconfig is null
+            ? await SandboxServer.StartAsync(new SandboxOptions { Port = 0, Seed = settings.Seed ?? "demo" }, cancellationToken)
+            : null;
+
+        var tokensFile = Path.Combine(settings.DataDirectory, "tokens.json");
+        var tokens = EnsureTokens(tokensFile);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:TokensFile"] = tokensFile,
+            ["Bus:Transport"] = "inmemory",
+            ["Kubernetes:Kubeconfig"] = settings.Kubeconfig,
+        });
+        builder.Configuration.AddEnvironmentVariables("K8S_AGENT_");
+        builder.Configuration.AddConfiguration(CliConfiguration.Build());
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+
+        var services = builder.Services;
+        if (sandbox is not null)
+        {
+            services.AddSingleton<IKubernetes>(sandbox.CreateClient());
+        }
+
+        services.AddSqlitePersistence(Path.Combine(settings.DataDirectory, "platform.db"));
+        services.AddOrchestratorCore();
+        services.AddIntentParsing(builder.Configuration);
+        services.AddRequestApi(builder.Configuration);
+        services.AddHealthChecks();
+        services.AddPlatformBus(builder.Configuration, bus =>
+        {
+            bus.AddRequestSaga();
+            bus.AddIntentConsumers();
+            bus.AddPolicyService();
+            bus.AddExecutorService();
+            bus.AddRollbackService();
+        });
+
+        var app = builder.Build();
+        app.MapRequestApi();
+        app.MapGet("/healthz", () => "ok");
+        await app.StartAsync(cancellationToken);
+        var url = app.Urls.First();
+        var clientConfig = ClientSettings.Save(url, tokens, settings.ClientConfigPath);
+        return new EmbeddedPlatform(app, sandbox, url, clientConfig);
+    }
+
+    /// <summary>
+    /// With no tokens configured, an admin token and a separate approver token are created once (only their
+    /// hashes on the server side) so nothing is open, and the client finds them in its config file.
+    /// </summary>
+    private static Dictionary<string, string> EnsureTokens(string tokensFile)
+    {
+        // The plain tokens exist only in the client's file; a new server run issues fresh ones.
+        if (File.Exists(tokensFile))
+        {
+            File.Delete(tokensFile);
+        }
+
+        return new Dictionary<string, string>
+        {
+            ["admin"] = TokenFile.AddToken(tokensFile, "admin", ApiRole.Admin),
+            ["approver"] = TokenFile.AddToken(tokensFile, "approver", ApiRole.Approver),
+        };
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        if (sandbox is not null)
+        {
+            await sandbox.DisposeAsync();
+        }
+    }
+}
