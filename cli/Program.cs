@@ -8,6 +8,7 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
     SandboxCommand.Create(),
     PolicyCommand.Create(),
     ServeCommand.Create(),
+    DemoCommand.Create(),
     AskCommand.Create(),
     RequestsCommand.Create(),
     DecisionCommands.Confirm(),

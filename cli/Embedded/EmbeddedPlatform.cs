@@ -20,7 +20,8 @@ using Microsoft.Extensions.Logging;
 namespace K8sAgentPlatform.Cli.Embedded;
 
 /// <summary>What the embedded platform should run against.</summary>
-internal sealed record EmbeddedSettings(int Port, string? Kubeconfig, string? Seed, string DataDirectory, string? ClientConfigPath = null);
+internal sealed record EmbeddedSettings(int Port, string? Kubeconfig, string? Seed, string DataDirectory, string? ClientConfigPath = null,
+    IReadOnlyDictionary<string, string?>? Overrides = null);
 
 /// <summary>
 /// Every service in one process: the same registrations the separate services use, on the in-memory bus,
@@ -63,6 +64,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         });
         builder.Configuration.AddEnvironmentVariables("K8S_AGENT_");
         builder.Configuration.AddConfiguration(CliConfiguration.Build());
+        builder.Configuration.AddInMemoryCollection(settings.Overrides ?? new Dictionary<string, string?>());
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 
