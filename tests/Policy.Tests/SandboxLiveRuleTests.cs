@@ -62,4 +62,29 @@ public sealed class SandboxLiveRuleTests : IAsyncLifetime
             verdict.Reasons.ShouldContain(r => r.StartsWith("[live.container]"));
         }
     }
+
+    [Theory]
+    [InlineData(GitOpsMode.Confirm, true)]
+    [InlineData(GitOpsMode.Refuse, false)]
+    public async Task An_object_managed_by_Argo_CD_needs_confirmation_or_is_refused(GitOpsMode mode, bool approved)
+    {
+        var client = sandbox.CreateClient();
+        await k8s.AppsV1OperationsExtensions.PatchNamespacedDeploymentAsync(client.AppsV1,
+            body: new k8s.Models.V1Patch("""{"metadata":{"labels":{"argocd.argoproj.io/instance":"web-staging"}}}""", k8s.Models.V1Patch.PatchType.MergePatch),
+            name: "web", namespaceParameter: "staging");
+        var gitops = new PolicyEvaluator(PolicySettings.Default with { GitOpsMode = mode }, new KubernetesClusterReader(client));
+
+        var managed = (await gitops.EvaluateAsync(IntentOf(Scale(2, "staging", "web")))).Operations.Single();
+        var unmanaged = (await gitops.EvaluateAsync(IntentOf(Scale(2, "staging", "api")))).Operations.Single();
+
+        managed.Approved.ShouldBe(approved, string.Join("; ", managed.Reasons));
+        string.Join("; ", managed.Reasons.Concat(managed.Warnings).Concat(managed.ConfirmationBecause)).ShouldContain("Argo CD");
+        if (approved)
+        {
+            managed.RequiresConfirmation.ShouldBeTrue();
+        }
+
+        unmanaged.Approved.ShouldBeTrue(string.Join("; ", unmanaged.Reasons));
+        unmanaged.Warnings.ShouldNotContain(w => w.Contains("Argo CD"));
+    }
 }
