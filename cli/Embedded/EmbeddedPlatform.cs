@@ -6,6 +6,7 @@ using K8sAgentPlatform.KubeSandbox;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
 using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Rollback;
@@ -75,6 +76,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         }
 
         services.AddSqlitePersistence(Path.Combine(settings.DataDirectory, "platform.db"));
+        services.AddSingleton<IRequestStore>(new SqliteRequestStore(Path.Combine(settings.DataDirectory, "requests.db")));
         services.AddOrchestratorCore();
         services.AddIntentParsing(builder.Configuration);
         services.AddRequestApi(builder.Configuration);

@@ -1,0 +1,139 @@
+using K8sAgentPlatform.Orchestrator.StateMachines;
+using MassTransit;
+using Microsoft.Data.Sqlite;
+
+namespace K8sAgentPlatform.Orchestrator.Persistence;
+
+/// <summary>
+/// Saga instances in a SQLite file (the embedded default), so a restart loses no request. The whole instance
+/// is one JSON column; state, deadline and submission time are columns of their own for the queries.
+/// Optimistic concurrency: an update only lands on the version it was loaded at.
+/// </summary>
+public sealed class SqliteRequestStore : IRequestStore
+{
+    private readonly string connectionString;
+
+    public SqliteRequestStore(string path)
+    {
+        connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS requests (
+                id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                submitted_at INTEGER NOT NULL,
+                confirmation_deadline INTEGER NULL,
+                body TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS requests_state_deadline ON requests(state, confirmation_deadline);
+            CREATE INDEX IF NOT EXISTS requests_submitted ON requests(submitted_at);
+            """);
+    }
+
+    public async Task<RequestState?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT body FROM requests WHERE id = $id", ("$id", id.ToString()));
+        return await command.ExecuteScalarAsync(cancellationToken) is string body ? RequestStateJson.Deserialize(body) : null;
+    }
+
+    public async Task InsertAsync(RequestState state, CancellationToken cancellationToken = default)
+    {
+        state.Version = 1;
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            INSERT INTO requests (id, state, version, submitted_at, confirmation_deadline, body)
+            VALUES ($id, $state, 1, $submitted, $deadline, $body)
+            """, Columns(state));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the id exists
+        {
+            throw new ConcurrencyException($"Request {state.CorrelationId} exists already.", typeof(RequestState), state.CorrelationId);
+        }
+    }
+
+    public async Task UpdateAsync(RequestState state, int expectedVersion, CancellationToken cancellationToken = default)
+    {
+        var next = expectedVersion + 1;
+        state.Version = next;
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            UPDATE requests SET state = $state, version = $next, submitted_at = $submitted, confirmation_deadline = $deadline, body = $body
+            WHERE id = $id AND version = $expected
+            """, [.. Columns(state), ("$next", next), ("$expected", expectedVersion)]);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            state.Version = expectedVersion;
+            throw new ConcurrencyException($"Request {state.CorrelationId} changed since it was loaded (expected version {expectedVersion}).",
+                typeof(RequestState), state.CorrelationId);
+        }
+    }
+
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "DELETE FROM requests WHERE id = $id", ("$id", id.ToString()));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RequestState>> QueryAsync(RequestQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT body FROM requests
+            WHERE ($state IS NULL OR state = $state)
+              AND ($before IS NULL OR (confirmation_deadline IS NOT NULL AND confirmation_deadline < $before))
+            ORDER BY submitted_at DESC
+            LIMIT $limit
+            """,
+            ("$state", query.State),
+            ("$before", query.ConfirmationDeadlineBefore?.ToUnixTimeMilliseconds()),
+            ("$limit", query.Limit));
+        var found = new List<RequestState>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found.Add(RequestStateJson.Deserialize(reader.GetString(0)));
+        }
+
+        return found;
+    }
+
+    private static (string, object?)[] Columns(RequestState state) =>
+    [
+        ("$id", state.CorrelationId.ToString()),
+        ("$state", state.CurrentState),
+        ("$submitted", state.SubmittedAt.ToUnixTimeMilliseconds()),
+        ("$deadline", state.ConfirmationDeadline?.ToUnixTimeMilliseconds()),
+        ("$body", RequestStateJson.Serialize(state)),
+    ];
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = Command(connection, sql);
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,117 @@
+using K8sAgentPlatform.Orchestrator.Persistence;
+using K8sAgentPlatform.Orchestrator.StateMachines;
+using MassTransit;
+
+namespace K8sAgentPlatform.Orchestrator.Tests;
+
+/// <summary>One contract for every saga store: copies, versions, lost races, queries.</summary>
+public abstract class RequestStoreContractTests
+{
+    protected abstract IRequestStore Store { get; }
+
+    private static RequestState New(string state = "Parsing", DateTimeOffset? deadline = null, int minutesAgo = 0) => new()
+    {
+        CorrelationId = Guid.NewGuid(),
+        CurrentState = state,
+        Principal = "alice",
+        SubmittedAt = DateTimeOffset.UtcNow.AddMinutes(-minutesAgo),
+        ConfirmationDeadline = deadline,
+        Reasons = ["first"],
+    };
+
+    [Fact]
+    public async Task An_inserted_instance_loads_as_an_independent_copy_with_version_1()
+    {
+        var state = New();
+        await Store.InsertAsync(state);
+
+        var loaded = (await Store.LoadAsync(state.CorrelationId))!;
+        loaded.Reasons.Add("changed in memory only");
+
+        loaded.Version.ShouldBe(1);
+        (await Store.LoadAsync(state.CorrelationId))!.Reasons.ShouldBe(["first"]);
+        (await Store.LoadAsync(Guid.NewGuid())).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task A_second_insert_of_the_same_id_is_a_concurrency_conflict()
+    {
+        var state = New();
+        await Store.InsertAsync(state);
+
+        await Should.ThrowAsync<ConcurrencyException>(() => Store.InsertAsync(state));
+    }
+
+    [Fact]
+    public async Task Only_the_first_of_two_updates_from_the_same_version_lands()
+    {
+        var state = New();
+        await Store.InsertAsync(state);
+        var first = (await Store.LoadAsync(state.CorrelationId))!;
+        var second = (await Store.LoadAsync(state.CorrelationId))!;
+
+        first.CurrentState = "Validating";
+        await Store.UpdateAsync(first, 1);
+        second.CurrentState = "Cancelled";
+
+        await Should.ThrowAsync<ConcurrencyException>(() => Store.UpdateAsync(second, 1));
+        var stored = (await Store.LoadAsync(state.CorrelationId))!;
+        stored.CurrentState.ShouldBe("Validating");
+        stored.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Queries_filter_by_state_and_overdue_deadline_newest_first()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var overdue = New("AwaitingConfirmation", now.AddMinutes(-1), minutesAgo: 20);
+        var pending = New("AwaitingConfirmation", now.AddMinutes(10), minutesAgo: 10);
+        var done = New("Completed", minutesAgo: 5);
+        foreach (var s in new[] { overdue, pending, done })
+        {
+            await Store.InsertAsync(s);
+        }
+
+        var waiting = await Store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation"));
+        var expired = await Store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation", ConfirmationDeadlineBefore: now));
+
+        waiting.Select(s => s.CorrelationId).Where(id => id == overdue.CorrelationId || id == pending.CorrelationId)
+            .ShouldBe([pending.CorrelationId, overdue.CorrelationId]);
+        expired.Select(s => s.CorrelationId).ShouldContain(overdue.CorrelationId);
+        expired.Select(s => s.CorrelationId).ShouldNotContain(pending.CorrelationId);
+    }
+}
+
+public sealed class InMemoryRequestStoreTests : RequestStoreContractTests
+{
+    protected override IRequestStore Store { get; } = new InMemoryRequestStore();
+}
+
+public sealed class SqliteRequestStoreTests : RequestStoreContractTests, IDisposable
+{
+    private readonly string path = Path.Combine(Path.GetTempPath(), $"requests-{Guid.NewGuid():N}.db");
+
+    public SqliteRequestStoreTests() => Store = new SqliteRequestStore(path);
+
+    protected override IRequestStore Store { get; }
+
+    [Fact]
+    public async Task A_new_store_on_the_same_file_sees_what_the_first_wrote()
+    {
+        var state = New2();
+        await Store.InsertAsync(state);
+
+        (await new SqliteRequestStore(path).LoadAsync(state.CorrelationId))!.Principal.ShouldBe("bob");
+    }
+
+    private static RequestState New2() => new() { CorrelationId = Guid.NewGuid(), CurrentState = "Parsing", Principal = "bob", SubmittedAt = DateTimeOffset.UtcNow };
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+}
