@@ -92,7 +92,6 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
 
         var app = builder.Build();
         app.MapRequestApi();
-        app.MapGet("/healthz", () => "ok");
         await app.StartAsync(cancellationToken);
         var url = app.Urls.First();
         var clientConfig = ClientSettings.Save(url, tokens, settings.ClientConfigPath);

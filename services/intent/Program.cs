@@ -5,4 +5,5 @@ using K8sAgentPlatform.Intent;
 var app = PlatformHost.Build(args, "intent",
     builder => builder.Services.AddIntentParsing(builder.Configuration),
     bus => bus.AddIntentConsumers());
+app.MapPlatformEndpoints();
 await app.RunAsync();

@@ -29,12 +29,10 @@ public static class PlatformHost
         builder.Services.AddHealthChecks();
         addServices(builder);
         builder.Services.AddPlatformBus(builder.Configuration, addConsumers);
-        var app = builder.Build();
-        app.MapPlatformEndpoints();
-        return app;
+        return builder.Build();
     }
 
-    /// <summary>/healthz (the process runs), /readyz (the bus is connected), /metrics (Prometheus).</summary>
+    /// <summary>/healthz (the process runs), /readyz (the bus is connected), /metrics (Prometheus); the orchestrator's API maps its own health routes.</summary>
     public static WebApplication MapPlatformEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
