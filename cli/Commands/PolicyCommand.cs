@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using k8s;
+using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Policy.Kubernetes;
@@ -130,7 +131,7 @@ internal static class PolicyCommand
                     return null;
                 }
 
-                return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: kubeconfig.FullName));
+                return KubernetesClientFactory.Create(new KubernetesOptions { Kubeconfig = kubeconfig.FullName });
             }
 
             var defaultPath = Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } fromEnv
@@ -138,7 +139,7 @@ internal static class PolicyCommand
                 : KubernetesClientConfiguration.KubeConfigDefaultLocation;
             if (File.Exists(defaultPath))
             {
-                return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath: defaultPath));
+                return KubernetesClientFactory.Create(new KubernetesOptions { Kubeconfig = defaultPath });
             }
 
             await error.WriteLineAsync("No kubeconfig found: static checks only (pass --offline to say so, or --kubeconfig FILE).");
