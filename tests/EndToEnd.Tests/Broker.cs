@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
 using Testcontainers.RabbitMq;
 
 namespace K8sAgentPlatform.EndToEnd.Tests;
@@ -12,6 +15,9 @@ public sealed class Broker : IAsyncLifetime
     private RabbitMqContainer? container;
 
     public string? Url { get; private set; }
+
+    /// <summary>The management API (RABBITMQ_MANAGEMENT_URL, else port 15672 on the broker's host).</summary>
+    public Uri? ManagementUrl { get; private set; }
     public string? Unavailable { get; private set; }
 
     public async ValueTask InitializeAsync()
@@ -19,6 +25,8 @@ public sealed class Broker : IAsyncLifetime
         Url = Environment.GetEnvironmentVariable("RABBITMQ_URL");
         if (!string.IsNullOrEmpty(Url))
         {
+            var management = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL");
+            ManagementUrl = new Uri(string.IsNullOrEmpty(management) ? $"http://{new Uri(Url).Host}:15672/" : management);
             return;
         }
 
@@ -30,9 +38,10 @@ public sealed class Broker : IAsyncLifetime
 
         try
         {
-            container = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
+            container = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(15672, assignRandomHostPort: true).Build();
             await container.StartAsync();
             Url = container.GetConnectionString();
+            ManagementUrl = new Uri($"http://{container.Hostname}:{container.GetMappedPublicPort(15672)}/");
         }
         catch (Exception e)
         {
@@ -46,6 +55,39 @@ public sealed class Broker : IAsyncLifetime
         {
             await container.DisposeAsync();
         }
+    }
+
+    /// <summary>Creates a virtual host the broker's user may use fully; returns the AMQP URL that points at it.</summary>
+    public async Task<string> CreateVirtualHostAsync(string name)
+    {
+        using var http = Management();
+        var vhost = Uri.EscapeDataString(name);
+        (await http.PutAsync($"api/vhosts/{vhost}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
+        (await http.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(User().Name)}",
+            JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
+        return new UriBuilder(Require()) { Path = "/" + vhost }.Uri.ToString();
+    }
+
+    public async Task DeleteVirtualHostAsync(string name)
+    {
+        using var http = Management();
+        await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
+    }
+
+    /// <summary>An HTTP client for the management API, authenticated as the AMQP URL's user.</summary>
+    public HttpClient Management()
+    {
+        Require();
+        var (user, password) = User();
+        var http = new HttpClient { BaseAddress = ManagementUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return http;
+    }
+
+    private (string Name, string Password) User()
+    {
+        var info = new Uri(Require()).UserInfo.Split(':', 2);
+        return (Uri.UnescapeDataString(info[0]), info.Length > 1 ? Uri.UnescapeDataString(info[1]) : "");
     }
 
     /// <summary>The URL, or the test is skipped with the reason (never a silent pass).</summary>
