@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using K8sAgentPlatform.KubeSandbox;
 
 namespace K8sAgentPlatform.EndToEnd.Tests;
@@ -124,18 +125,50 @@ public sealed class DistributedPlatform : IAsyncDisposable
     }
 
     /// <summary>Submits a plain-language request as <paramref name="principal"/>; returns the request id.</summary>
-    public async Task<string> SubmitAsync(string text, string principal = "admin")
+    public Task<string> SubmitAsync(string text, string principal = "admin") => PostRequestAsync(new { text }, principal);
+
+    /// <summary>Submits an intent in its JSON form (snake_case, as a model or another system would send it); returns the request id.</summary>
+    public Task<string> SubmitIntentAsync(object intent, string principal = "admin") => PostRequestAsync(new { intent }, principal);
+
+    public Task<HttpResponseMessage> ConfirmAsync(string id, string principal) =>
+        Api(principal).PostAsync($"/api/requests/{id}/confirm", content: null, TestContext.Current.CancellationToken);
+
+    /// <summary>The object as the sandbox's API serves it, untyped, so nothing is lost to a client model.</summary>
+    public async Task<JsonObject> ReadDeploymentAsync(string ns, string name)
     {
-        var response = await Api(principal).PostAsJsonAsync("/api/requests", new { text }, TestContext.Current.CancellationToken);
-        response.IsSuccessStatusCode.ShouldBeTrue($"submit answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetString()!;
+        using var http = new HttpClient { BaseAddress = new Uri(Sandbox.BaseUrl) };
+        var json = await http.GetStringAsync($"/apis/apps/v1/namespaces/{ns}/deployments/{name}", TestContext.Current.CancellationToken);
+        return JsonNode.Parse(json)!.AsObject();
+    }
+
+    /// <summary>The audit actions of a request's timeline, oldest first.</summary>
+    public static IReadOnlyList<string> Actions(JsonElement request) =>
+        request.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("action").GetString()!).ToList();
+
+    /// <summary>Waits until every service answers /readyz with 200 again (e.g. after the broker came back).</summary>
+    public async Task WaitUntilAllReadyAsync(TimeSpan timeout)
+    {
+        List<ServiceProcess> services;
+        lock (processes)
+        {
+            services = [.. processes.Values];
+        }
+
+        await Task.WhenAll(services.Select(s => s.WaitUntilReadyAsync(timeout)));
     }
 
     public async Task<JsonElement> GetAsync(string id) =>
         await Api().GetFromJsonAsync<JsonElement>($"/api/requests/{id}", TestContext.Current.CancellationToken);
 
     /// <summary>Polls the request until its state is one of <paramref name="states"/>; fails with every service's log tail if it takes too long.</summary>
-    public async Task<JsonElement> WaitForStateAsync(string id, IReadOnlySet<string> states, TimeSpan? timeout = null)
+    public Task<JsonElement> WaitForStateAsync(string id, IReadOnlySet<string> states, TimeSpan? timeout = null) =>
+        WaitForAsync(id, r => states.Contains(r.GetProperty("state").GetString()!), $"state {string.Join("|", states)}", timeout);
+
+    public Task<JsonElement> WaitForStateAsync(string id, string state, TimeSpan? timeout = null) =>
+        WaitForStateAsync(id, new HashSet<string> { state }, timeout);
+
+    /// <summary>Polls the request until <paramref name="condition"/> holds; fails with every service's log tail if it takes too long.</summary>
+    public async Task<JsonElement> WaitForAsync(string id, Func<JsonElement, bool> condition, string expected, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
         while (true)
@@ -152,13 +185,12 @@ public sealed class DistributedPlatform : IAsyncDisposable
                 continue;
             }
 
-            var state = request.GetProperty("state").GetString()!;
-            if (states.Contains(state))
+            if (condition(request))
             {
                 return request;
             }
 
-            (DateTime.UtcNow < deadline).ShouldBeTrue($"request {id} stayed {state}, expected {string.Join("|", states)}:\n{request}\n{Logs()}");
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"request {id} is {request.GetProperty("state").GetString()}, expected {expected}:\n{request}\n{Logs()}");
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }
@@ -216,6 +248,13 @@ public sealed class DistributedPlatform : IAsyncDisposable
         work.Delete(recursive: true);
     }
 
+    private async Task<string> PostRequestAsync(object body, string principal)
+    {
+        var response = await Api(principal).PostAsJsonAsync("/api/requests", body, TestContext.Current.CancellationToken);
+        response.IsSuccessStatusCode.ShouldBeTrue($"submit answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetString()!;
+    }
+
     private async Task StartServiceAsync(string name)
     {
         var assembly = Services.Single(s => s.Name == name).Assembly;
@@ -226,5 +265,10 @@ public sealed class DistributedPlatform : IAsyncDisposable
         }
     }
 
-    private static string Tail(string text) => text.Length <= 3000 ? text : text[^3000..];
+    // ASP.NET Core's per-request lines (the test's own polling) would push the services' own lines out of the tail.
+    private static string Tail(string text)
+    {
+        var lines = string.Join("\n", text.Split('\n').Where(l => !l.Contains("\"Category\":\"Microsoft.AspNetCore.", StringComparison.Ordinal)));
+        return lines.Length <= 4000 ? lines : lines[^4000..];
+    }
 }

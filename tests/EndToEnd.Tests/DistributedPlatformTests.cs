@@ -32,4 +32,26 @@ public sealed class DistributedPlatformTests(Broker broker) : IAsyncLifetime
         deployment.Spec.Replicas.ShouldBe(2);
         platform.AllRunning.ShouldBeTrue(platform.Logs());
     }
+
+    [Fact]
+    public async Task A_request_nobody_confirms_expires_and_changes_nothing()
+    {
+        platform = await DistributedPlatform.StartAsync(broker, new Dictionary<string, string>
+        {
+            ["Orchestrator__ConfirmationTimeout"] = "00:00:03",
+            ["Orchestrator__SweepInterval"] = "00:00:00.250",
+        });
+        var before = await platform.ReadDeploymentAsync("production", "web");
+
+        var id = await platform.SubmitAsync("scale web to 3 in production", "alice");
+        var request = await platform.WaitForFinalStateAsync(id);
+
+        request.GetProperty("state").GetString().ShouldBe("Expired", $"{request}\n{platform.Logs()}");
+        request.GetProperty("outcome").GetString()!.ShouldStartWith("nobody confirmed it before");
+        DistributedPlatform.Actions(request).ShouldBe(["Initial -> Parsing", "Parsing -> Validating", "Validating -> AwaitingConfirmation", "AwaitingConfirmation -> Expired"]);
+        request.GetProperty("results").GetArrayLength().ShouldBe(0);
+        (await platform.ConfirmAsync(id, "bob")).StatusCode.ShouldBe(System.Net.HttpStatusCode.Conflict);
+        var after = await platform.ReadDeploymentAsync("production", "web");
+        after["metadata"]!["resourceVersion"]!.GetValue<string>().ShouldBe(before["metadata"]!["resourceVersion"]!.GetValue<string>());
+    }
 }

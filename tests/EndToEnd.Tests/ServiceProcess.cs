@@ -69,7 +69,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    /// <summary>Waits until /readyz answers 200 (the bus is connected); throws with the output when it does not in time.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + timeout;
