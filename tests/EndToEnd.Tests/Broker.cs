@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Testcontainers.RabbitMq;
 
 namespace K8sAgentPlatform.EndToEnd.Tests;
@@ -73,6 +74,14 @@ public sealed class Broker : IAsyncLifetime
     {
         using var http = Management();
         await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
+    }
+
+    /// <summary>The names of the open client connections of a virtual host (peer address and port, unique per connection).</summary>
+    public async Task<IReadOnlySet<string>> ConnectionsAsync(string virtualHost)
+    {
+        using var http = Management();
+        var connections = await http.GetFromJsonAsync<JsonElement>($"api/vhosts/{Uri.EscapeDataString(virtualHost)}/connections");
+        return connections.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToHashSet();
     }
 
     /// <summary>An HTTP client for the management API, authenticated as the AMQP URL's user.</summary>

@@ -26,23 +26,62 @@ public sealed class BrokerRestartTests(Broker broker) : IAsyncLifetime
         platform = await DistributedPlatform.StartAsync(broker);
         var waiting = await platform.SubmitAsync("scale web to 3 in production", "alice");
         await platform.WaitForStateAsync(waiting, "AwaitingConfirmation");
-        var inFlight = new List<string>();
-        foreach (var text in new[] { "scale api to 2 in dev", "scale web to 2 in dev", "scale api to 2 in staging", "restart web in staging" })
+        // With the executor down, its commands are certainly sitting in its durable queue while the broker restarts.
+        platform.Kill("executor");
+        var queued = new List<string>();
+        foreach (var text in new[] { "scale api to 2 in dev", "scale web to 2 in dev" })
         {
-            inFlight.Add(await platform.SubmitAsync(text, "alice"));
+            queued.Add(await platform.SubmitAsync(text, "alice"));
         }
 
+        foreach (var id in queued)
+        {
+            await platform.WaitForStateAsync(id, "Executing");
+        }
+
+        // These are wherever the restart catches them.
+        var moving = new List<string>();
+        foreach (var text in new[] { "scale api to 2 in staging", "restart web in staging" })
+        {
+            moving.Add(await platform.SubmitAsync(text, "alice"));
+        }
+
+        var before = await broker.ConnectionsAsync(platform.VirtualHost);
         await broker.RestartAsync();
+        await platform.RestartAsync("executor");
         await platform.WaitUntilAllReadyAsync(TimeSpan.FromSeconds(60));
+
+        before.Count.ShouldBeGreaterThanOrEqualTo(4, "the four services left running are connected before the restart");
+        await ReconnectedAsync(before, TimeSpan.FromSeconds(30));
         var confirmed = await platform.ConfirmAsync(waiting, "bob");
 
         confirmed.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted, await confirmed.Content.ReadAsStringAsync());
-        foreach (var id in inFlight.Append(waiting))
+        foreach (var id in queued.Concat(moving).Append(waiting))
         {
             var request = await platform.WaitForFinalStateAsync(id);
             request.GetProperty("state").GetString().ShouldBe("Completed", $"{request}\n{platform.Logs()}");
         }
 
         platform.AllRunning.ShouldBeTrue(platform.Logs());
+    }
+
+    /// <summary>
+    /// Waits until all five services hold connections opened after the restart and none from before it is left
+    /// (the management API lists connections from statistics it collects every few seconds).
+    /// </summary>
+    private async Task ReconnectedAsync(IReadOnlySet<string> before, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var now = await broker.ConnectionsAsync(platform!.VirtualHost);
+            if (now.Count >= 5 && !now.Overlaps(before))
+            {
+                return;
+            }
+
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"connections before the restart: {string.Join(", ", before)}; now: {string.Join(", ", now)}\n{platform.Logs()}");
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
     }
 }

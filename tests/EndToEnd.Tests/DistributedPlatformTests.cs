@@ -1,8 +1,8 @@
 namespace K8sAgentPlatform.EndToEnd.Tests;
 
 /// <summary>
-/// Every service in its own process on RabbitMQ (intent, policy, executor, rollback, orchestrator with the
-/// API), against the sandbox cluster, driven over HTTP like a user.
+/// Scenarios that need a platform of their own, started with their own settings: every service in its own
+/// process on RabbitMQ, against the sandbox cluster, driven over HTTP like a user.
 /// </summary>
 public sealed class DistributedPlatformTests(Broker broker) : IAsyncLifetime
 {
@@ -16,21 +16,6 @@ public sealed class DistributedPlatformTests(Broker broker) : IAsyncLifetime
         {
             await platform.DisposeAsync();
         }
-    }
-
-    [Fact]
-    public async Task A_scale_in_staging_completes_without_confirmation_across_five_processes()
-    {
-        platform = await DistributedPlatform.StartAsync(broker);
-
-        var id = await platform.SubmitAsync("scale api to 2 in staging", "alice");
-        var request = await platform.WaitForFinalStateAsync(id);
-
-        request.GetProperty("state").GetString().ShouldBe("Completed", request.ToString());
-        var deployment = await k8s.AppsV1OperationsExtensions.ReadNamespacedDeploymentAsync(platform.Sandbox.CreateClient().AppsV1,
-            name: "api", namespaceParameter: "staging", cancellationToken: TestContext.Current.CancellationToken);
-        deployment.Spec.Replicas.ShouldBe(2);
-        platform.AllRunning.ShouldBeTrue(platform.Logs());
     }
 
     [Fact]

@@ -9,10 +9,25 @@ namespace K8sAgentPlatform.EndToEnd.Tests;
 /// <summary>
 /// The paths a request can take (confirmed, rolled back, rejected, re-confirmed after a concurrent edit),
 /// each across the five service processes on RabbitMQ against the sandbox. The scenarios touch different
-/// objects, so they share one platform.
+/// objects (staging api, production api, staging web, dev api and kube-system coredns, production web), so
+/// they share one platform.
 /// </summary>
 public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixture<SharedPlatform>
 {
+    [Fact]
+    public async Task A_scale_in_staging_completes_without_confirmation_across_five_processes()
+    {
+        var platform = shared.Platform;
+
+        var id = await platform.SubmitAsync("scale api to 2 in staging", "alice");
+        var request = await platform.WaitForFinalStateAsync(id);
+
+        request.GetProperty("state").GetString().ShouldBe("Completed", request.ToString());
+        var deployment = await platform.ReadDeploymentAsync("staging", "api");
+        deployment["spec"]!["replicas"]!.GetValue<int>().ShouldBe(2);
+        platform.AllRunning.ShouldBeTrue(platform.Logs());
+    }
+
     [Fact]
     public async Task A_critical_image_update_in_production_waits_for_an_approver_other_than_the_requester_then_rolls_out_verified()
     {
@@ -67,9 +82,9 @@ public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixt
     public async Task An_image_that_cannot_be_pulled_fails_verification_and_is_rolled_back_to_the_exact_previous_spec()
     {
         var platform = shared.Platform;
-        var before = await platform.ReadDeploymentAsync("staging", "api");
+        var before = await platform.ReadDeploymentAsync("staging", "web");
 
-        var id = await platform.SubmitAsync("kubectl set image deployment/api api=registry.k8s.io/example/api:does-not-exist -n staging", "alice");
+        var id = await platform.SubmitAsync("kubectl set image deployment/web web=registry.k8s.io/example/web:does-not-exist -n staging", "alice");
         // the parser asks for confirmation of any change of medium risk or more, and policy keeps what it asks
         await platform.WaitForStateAsync(id, "AwaitingConfirmation");
         (await platform.ConfirmAsync(id, "bob")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
@@ -80,7 +95,7 @@ public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixt
         result.GetProperty("success").GetBoolean().ShouldBeFalse();
         result.GetProperty("evidence").EnumerateArray().Select(e => e.GetString()).ShouldContain(e => e!.Contains("ImagePullBackOff"), done.ToString());
         done.GetProperty("rollbacks").GetArrayLength().ShouldBe(1, done.ToString());
-        var after = await platform.ReadDeploymentAsync("staging", "api");
+        var after = await platform.ReadDeploymentAsync("staging", "web");
         // the change was applied and then undone: two new generations, not zero
         after["metadata"]!["generation"]!.GetValue<long>().ShouldBeGreaterThan(before["metadata"]!["generation"]!.GetValue<long>());
         JsonNode.DeepEquals(after["spec"], before["spec"]).ShouldBeTrue($"spec before:\n{before["spec"]}\nspec after:\n{after["spec"]}");
@@ -128,10 +143,11 @@ public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixt
         editedVersion.ShouldNotBe(approvedVersion);
         (await platform.ConfirmAsync(id, "bob")).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
-        var back = await platform.WaitForAsync(id, r => DistributedPlatform.Actions(r).Contains("Executing -> AwaitingConfirmation"),
+        // the audit entry is written while the saga handles the verdict, before its new state is stored: wait for both
+        var back = await platform.WaitForAsync(id,
+            r => r.GetProperty("state").GetString() == "AwaitingConfirmation" && DistributedPlatform.Actions(r).Contains("Executing -> AwaitingConfirmation"),
             "back in AwaitingConfirmation after the re-check");
 
-        back.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation", back.ToString());
         back.GetProperty("confirmed_by").GetArrayLength().ShouldBe(0, back.ToString());
         Entry(back, "Executing -> AwaitingConfirmation").GetProperty("detail").GetString()!
             .ShouldContain($"changed since it was approved (resourceVersion {approvedVersion} -> {editedVersion})");
