@@ -84,6 +84,35 @@ public sealed class Broker : IAsyncLifetime
         return connections.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToHashSet();
     }
 
+    /// <summary>
+    /// Restarts the local Debian broker's RabbitMQ application (rabbitmqctl stop_app, then start_app): every
+    /// connection drops, durable queues and persistent messages stay. Only for a broker on this machine that
+    /// rabbitmqctl can control; any other broker skips the test, saying why.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        var url = new Uri(Require());
+        const string rabbitmqctl = "/usr/sbin/rabbitmqctl";
+        var node = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") is { Length: > 0 } named ? named : "rabbit@localhost";
+        var why = container is not null ? "the broker is a Testcontainers container"
+            : !url.IsLoopback ? $"the broker at {url.Host} is not on this machine"
+            : !File.Exists(rabbitmqctl) ? $"{rabbitmqctl} (Debian's rabbitmq-server) is not installed"
+            : await RabbitMqCtlAsync(rabbitmqctl, node, "ping") is { } failure ? $"rabbitmqctl cannot reach node {node} (set RABBITMQ_NODENAME): {failure}"
+            : null;
+        if (why is not null)
+        {
+            throw Xunit.Sdk.SkipException.ForSkip($"SKIPPED: restarting the broker needs the local Debian broker; {why}.");
+        }
+
+        foreach (var command in new[] { "stop_app", "start_app" })
+        {
+            if (await RabbitMqCtlAsync(rabbitmqctl, node, command) is { } error)
+            {
+                throw new InvalidOperationException($"rabbitmqctl {command} failed on node {node}: {error}");
+            }
+        }
+    }
+
     /// <summary>An HTTP client for the management API, authenticated as the AMQP URL's user.</summary>
     public HttpClient Management()
     {
@@ -125,35 +154,6 @@ public sealed class Broker : IAsyncLifetime
     {
         var info = new Uri(Require()).UserInfo.Split(':', 2);
         return (Uri.UnescapeDataString(info[0]), info.Length > 1 ? Uri.UnescapeDataString(info[1]) : "");
-    }
-
-    /// <summary>
-    /// Restarts the local Debian broker's RabbitMQ application (rabbitmqctl stop_app, then start_app): every
-    /// connection drops, durable queues and persistent messages stay. Only for a broker on this machine that
-    /// rabbitmqctl can control; any other broker skips the test, saying why.
-    /// </summary>
-    public async Task RestartAsync()
-    {
-        var url = new Uri(Require());
-        const string rabbitmqctl = "/usr/sbin/rabbitmqctl";
-        var node = Environment.GetEnvironmentVariable("RABBITMQ_NODENAME") is { Length: > 0 } named ? named : "rabbit@localhost";
-        var why = container is not null ? "the broker is a Testcontainers container"
-            : !url.IsLoopback ? $"the broker at {url.Host} is not on this machine"
-            : !File.Exists(rabbitmqctl) ? $"{rabbitmqctl} (Debian's rabbitmq-server) is not installed"
-            : await RabbitMqCtlAsync(rabbitmqctl, node, "ping") is { } failure ? $"rabbitmqctl cannot reach node {node} (set RABBITMQ_NODENAME): {failure}"
-            : null;
-        if (why is not null)
-        {
-            throw Xunit.Sdk.SkipException.ForSkip($"SKIPPED: restarting the broker needs the local Debian broker; {why}.");
-        }
-
-        foreach (var command in new[] { "stop_app", "start_app" })
-        {
-            if (await RabbitMqCtlAsync(rabbitmqctl, node, command) is { } error)
-            {
-                throw new InvalidOperationException($"rabbitmqctl {command} failed on node {node}: {error}");
-            }
-        }
     }
 
     /// <summary>The URL, or the test is skipped with the reason (never a silent pass).</summary>
