@@ -1,9 +1,11 @@
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
+using K8sAgentPlatform.Persistence;
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,6 +13,8 @@ namespace K8sAgentPlatform.Orchestrator;
 
 public static class OrchestratorExtensions
 {
+    public const string RequestsDatabaseKey = OrchestratorOptions.Section + ":RequestsDatabase";
+
     /// <summary>The request saga, persisted through whatever <see cref="IRequestStore"/> is registered.</summary>
     public static IBusRegistrationConfigurator AddRequestSaga(this IBusRegistrationConfigurator bus)
     {
@@ -22,6 +26,31 @@ public static class OrchestratorExtensions
                 r.RegisterSagaRepository<RequestState, IRequestStore, SagaConsumeContextFactory<IRequestStore, RequestState>, StoreSagaRepositoryContextFactory>();
             });
         return bus;
+    }
+
+    /// <summary>
+    /// The durable request store on the provider the shared <c>Persistence</c> section names (and after
+    /// <c>AddPersistence</c>, whose MongoDB database it shares): MongoDB collection <c>requests</c>, or a SQLite file at
+    /// <c>Orchestrator:RequestsDatabase</c> (default <c>k8s-agent/requests.db</c> in the user's data directory).
+    /// </summary>
+    public static IServiceCollection AddRequestStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var provider = configuration[$"{PersistenceOptions.Section}:{nameof(PersistenceOptions.Provider)}"]?.Trim();
+        if (string.Equals(provider, PersistenceOptions.MongoDb, StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<IRequestStore>(sp => new MongoRequestStore(sp.GetRequiredService<MongoDB.Driver.IMongoDatabase>()));
+            return services;
+        }
+
+        var path = configuration[RequestsDatabaseKey] ?? Path.Combine(
+            Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent", "requests.db");
+        services.AddSingleton<IRequestStore>(_ =>
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            return new SqliteRequestStore(path);
+        });
+        return services;
     }
 
     /// <summary>Options and time for the saga; the store defaults to memory unless one is registered first.</summary>

@@ -1,7 +1,6 @@
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Persistence;
 
 // The orchestrator on its own: the request saga, the confirmation sweeper and the HTTP API.
@@ -9,10 +8,7 @@ var app = PlatformHost.Build(args, "orchestrator",
     builder =>
     {
         builder.Services.AddPersistence(builder.Configuration);
-        var requests = builder.Configuration["Orchestrator:RequestsDatabase"]
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent", "requests.db");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(requests))!);
-        builder.Services.AddSingleton<IRequestStore>(new SqliteRequestStore(requests));
+        builder.Services.AddRequestStore(builder.Configuration);
         builder.Services.AddOrchestratorCore();
         builder.Services.AddRequestApi(builder.Configuration);
     },

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using K8sAgentPlatform.TestSupport;
 using Testcontainers.RabbitMq;
 
 namespace K8sAgentPlatform.EndToEnd.Tests;
@@ -27,8 +26,7 @@ public sealed class Broker : IAsyncLifetime
         Url = Environment.GetEnvironmentVariable("RABBITMQ_URL");
         if (!string.IsNullOrEmpty(Url))
         {
-            var management = Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL");
-            ManagementUrl = new Uri(string.IsNullOrEmpty(management) ? $"http://{new Uri(Url).Host}:15672/" : management);
+            ManagementUrl = RabbitMqVirtualHosts.For(Url).ManagementUrl;
             return;
         }
 
@@ -60,21 +58,9 @@ public sealed class Broker : IAsyncLifetime
     }
 
     /// <summary>Creates a virtual host the broker's user may use fully; returns the AMQP URL that points at it.</summary>
-    public async Task<string> CreateVirtualHostAsync(string name)
-    {
-        using var http = Management();
-        var vhost = Uri.EscapeDataString(name);
-        (await http.PutAsync($"api/vhosts/{vhost}", JsonContent.Create(new { }))).EnsureSuccessStatusCode();
-        (await http.PutAsync($"api/permissions/{vhost}/{Uri.EscapeDataString(User().Name)}",
-            JsonContent.Create(new { configure = ".*", write = ".*", read = ".*" }))).EnsureSuccessStatusCode();
-        return new UriBuilder(Require()) { Path = "/" + vhost }.Uri.ToString();
-    }
+    public Task<string> CreateVirtualHostAsync(string name) => VirtualHosts().CreateAsync(name);
 
-    public async Task DeleteVirtualHostAsync(string name)
-    {
-        using var http = Management();
-        await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
-    }
+    public Task DeleteVirtualHostAsync(string name) => VirtualHosts().DeleteAsync(name);
 
     /// <summary>The names of the open client connections of a virtual host (peer address and port, unique per connection).</summary>
     public async Task<IReadOnlySet<string>> ConnectionsAsync(string virtualHost)
@@ -114,14 +100,7 @@ public sealed class Broker : IAsyncLifetime
     }
 
     /// <summary>An HTTP client for the management API, authenticated as the AMQP URL's user.</summary>
-    public HttpClient Management()
-    {
-        Require();
-        var (user, password) = User();
-        var http = new HttpClient { BaseAddress = ManagementUrl };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        return http;
-    }
+    public HttpClient Management() => VirtualHosts().Management();
 
     /// <summary>Runs one rabbitmqctl command; returns why it failed, or null.</summary>
     private static async Task<string?> RabbitMqCtlAsync(string rabbitmqctl, string node, string command)
@@ -150,11 +129,7 @@ public sealed class Broker : IAsyncLifetime
         return process.ExitCode == 0 ? null : $"exit code {process.ExitCode}: {text}";
     }
 
-    private (string Name, string Password) User()
-    {
-        var info = new Uri(Require()).UserInfo.Split(':', 2);
-        return (Uri.UnescapeDataString(info[0]), info.Length > 1 ? Uri.UnescapeDataString(info[1]) : "");
-    }
+    private RabbitMqVirtualHosts VirtualHosts() => new(Require(), ManagementUrl!);
 
     /// <summary>The URL, or the test is skipped with the reason (never a silent pass).</summary>
     public string Require() => Url ?? throw Xunit.Sdk.SkipException.ForSkip(Unavailable ?? "SKIPPED: no RabbitMQ");

@@ -1,4 +1,5 @@
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.TestSupport;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,9 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sAgentPlatform.KubeSandbox;
+using K8sAgentPlatform.TestSupport;
 
 namespace K8sAgentPlatform.EndToEnd.Tests;
 
@@ -28,15 +27,6 @@ public sealed class DistributedPlatform : IAsyncDisposable
     {
         "Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed",
     };
-
-    private static readonly (string Name, string Assembly)[] Services =
-    [
-        ("intent", "K8sAgentPlatform.Intent.dll"),
-        ("policy", "K8sAgentPlatform.Policy.dll"),
-        ("executor", "K8sAgentPlatform.Executor.dll"),
-        ("rollback", "K8sAgentPlatform.Rollback.dll"),
-        ("orchestrator", "K8sAgentPlatform.Orchestrator.dll"),
-    ];
 
     private readonly Dictionary<string, ServiceProcess> processes = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> environments = [];
@@ -67,36 +57,18 @@ public sealed class DistributedPlatform : IAsyncDisposable
         var platform = new DistributedPlatform(broker, virtualHost, sandbox, Directory.CreateTempSubdirectory("k8s-agent-e2e-"));
         try
         {
-            var common = new Dictionary<string, string>
-            {
-                ["Bus__Transport"] = "rabbitmq",
-                ["Bus__RabbitMqUrl"] = url,
-                ["Persistence__Provider"] = "sqlite",
-                ["Persistence__SqlitePath"] = Path.Combine(platform.WorkDirectory, "platform.db"),
-                ["Kubernetes__Host"] = sandbox.BaseUrl,
-                ["Executor__Verification__FailureGrace"] = "00:00:05",
-                ["Orchestrator__RequestsDatabase"] = Path.Combine(platform.WorkDirectory, "requests.db"),
-            };
-            var index = 0;
-            foreach (var (name, role) in Principals)
-            {
-                common[$"Auth__Tokens__{index}__Name"] = name;
-                common[$"Auth__Tokens__{index}__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TokenOf(name))));
-                common[$"Auth__Tokens__{index}__Roles__0"] = role;
-                index++;
-            }
-
+            var common = PlatformServices.Environment(url, sandbox.BaseUrl, platform.WorkDirectory, Principals);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 common[key] = value;
             }
 
-            foreach (var (name, _) in Services)
+            foreach (var (name, _) in PlatformServices.All)
             {
                 platform.environments[name] = common;
             }
 
-            await Task.WhenAll(Services.Select(s => platform.StartServiceAsync(s.Name)));
+            await Task.WhenAll(PlatformServices.All.Select(s => platform.StartServiceAsync(s.Name)));
             return platform;
         }
         catch
@@ -106,7 +78,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
         }
     }
 
-    public static string TokenOf(string principal) => $"k8sa_e2e-{principal}-token";
+    public static string TokenOf(string principal) => PlatformServices.TokenOf(principal);
 
     /// <summary>An API client authenticated as <paramref name="principal"/> (one of <see cref="Principals"/>).</summary>
     public HttpClient Api(string principal = "admin")
@@ -257,8 +229,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
     private async Task StartServiceAsync(string name)
     {
-        var assembly = Services.Single(s => s.Name == name).Assembly;
-        var process = await ServiceProcess.StartAsync(name, assembly, environments[name]);
+        var process = await ServiceProcess.StartAsync(name, PlatformServices.AssemblyOf(name), environments[name]);
         lock (processes)
         {
             processes[name] = process;

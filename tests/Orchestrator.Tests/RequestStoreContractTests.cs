@@ -1,6 +1,8 @@
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
+using K8sAgentPlatform.Persistence.Tests.Contract;
 using MassTransit;
+using MongoDB.Driver;
 
 namespace K8sAgentPlatform.Orchestrator.Tests;
 
@@ -112,6 +114,49 @@ public sealed class SqliteRequestStoreTests : RequestStoreContractTests, IDispos
         foreach (var file in new[] { path, path + "-wal", path + "-shm" })
         {
             File.Delete(file);
+        }
+    }
+}
+
+/// <summary>
+/// The contract on a real MongoDB (<c>MONGODB_URI</c>, else Testcontainers where Docker runs); without a server every
+/// test here is reported SKIPPED with the reason. Each test class instance gets its own database, dropped at the end.
+/// </summary>
+public sealed class MongoRequestStoreTests(MongoServer server) : RequestStoreContractTests, IClassFixture<MongoServer>, IAsyncDisposable
+{
+    private readonly string databaseName = "k8s_agent_requests_" + Guid.NewGuid().ToString("N");
+    private MongoClient? client;
+    private IRequestStore? store;
+
+    protected override IRequestStore Store => store ??= new MongoRequestStore(Client.GetDatabase(databaseName));
+
+    private MongoClient Client => client ??= new MongoClient(server.ConnectionString());
+
+    [Fact]
+    public async Task A_second_client_loses_the_race_against_the_first_with_the_same_exception()
+    {
+        var other = new MongoRequestStore(new MongoClient(server.ConnectionString()).GetDatabase(databaseName));
+        var state = new RequestState { CorrelationId = Guid.NewGuid(), CurrentState = "Parsing", Principal = "carol", SubmittedAt = DateTimeOffset.UtcNow };
+        await Store.InsertAsync(state);
+        await Should.ThrowAsync<ConcurrencyException>(() => other.InsertAsync(RequestStateJson.Copy(state)));
+
+        var mine = (await Store.LoadAsync(state.CorrelationId))!;
+        var theirs = (await other.LoadAsync(state.CorrelationId))!;
+        theirs.CurrentState = "Cancelled";
+        await other.UpdateAsync(theirs, 1);
+        mine.CurrentState = "Validating";
+
+        await Should.ThrowAsync<ConcurrencyException>(() => Store.UpdateAsync(mine, 1));
+        mine.Version.ShouldBe(1);
+        (await Store.LoadAsync(state.CorrelationId))!.CurrentState.ShouldBe("Cancelled");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (client is not null)
+        {
+            await client.DropDatabaseAsync(databaseName);
+            client.Dispose();
         }
     }
 }

@@ -3,8 +3,8 @@ using MongoDB.Driver;
 
 namespace K8sAgentPlatform.Persistence.Mongo;
 
-/// <summary>Creates a collection's declared indexes once per process, before its first use.</summary>
-internal sealed class IndexedCollection(IMongoDatabase database, string name, IReadOnlyList<MongoIndex> indexes)
+/// <summary>Creates a collection's declared indexes once per process, before its first use. Public for the orchestrator's request store.</summary>
+public sealed class IndexedCollection(IMongoDatabase database, string name, IReadOnlyList<MongoIndex> indexes)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private volatile bool ready;

@@ -2,7 +2,6 @@ using K8sAgentPlatform.Persistence.Mongo;
 using K8sAgentPlatform.Persistence.Protection;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using Testcontainers.MongoDb;
 
 namespace K8sAgentPlatform.Persistence.Tests.Contract;
 
@@ -17,59 +16,6 @@ public sealed class MongoContractTests(MongoServer server) : PersistenceContract
         var connectionString = await server.ConnectionStringAsync();
         return new MongoStoreUnderTest(connectionString, Time);
     }
-}
-
-/// <summary>One MongoDB server for the test class; each test gets its own database on it.</summary>
-public sealed class MongoServer : IAsyncLifetime
-{
-    private const string Image = "mongo:7.0";
-    private MongoDbContainer? container;
-    private string? connectionString;
-    private string? skipReason;
-
-    public async ValueTask InitializeAsync()
-    {
-        var uri = Environment.GetEnvironmentVariable("MONGODB_URI");
-        if (!string.IsNullOrWhiteSpace(uri))
-        {
-            connectionString = uri;
-            return;
-        }
-
-        if (!DockerIsReachable())
-        {
-            skipReason = "SKIPPED: MongoDB contract tests did not run: MONGODB_URI is not set and no Docker engine was found " +
-                "(no DOCKER_HOST, no /var/run/docker.sock). Set MONGODB_URI=mongodb://HOST:27017 or start Docker to run them.";
-            await Console.Error.WriteLineAsync("*** " + skipReason + " ***");
-            return;
-        }
-
-        // Docker is there: a failure to start the server fails the tests (below), it is not a skip.
-        container = new MongoDbBuilder(Image).Build();
-        await container.StartAsync();
-        connectionString = container.GetConnectionString();
-    }
-
-    public Task<string> ConnectionStringAsync()
-    {
-        if (skipReason is not null)
-        {
-            Assert.Skip(skipReason);
-        }
-
-        return Task.FromResult(connectionString ?? throw new InvalidOperationException("The MongoDB test server did not start."));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (container is not null)
-        {
-            await container.DisposeAsync();
-        }
-    }
-
-    private static bool DockerIsReachable() =>
-        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
 }
 
 /// <summary>A fresh database on the test server, opened through two clients, as two processes would.</summary>

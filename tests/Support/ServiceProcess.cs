@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace K8sAgentPlatform.EndToEnd.Tests;
+namespace K8sAgentPlatform.TestSupport;
 
 /// <summary>
 /// One platform service running as its own process (`dotnet X.dll`), configured by environment variables,

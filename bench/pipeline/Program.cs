@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using K8sAgentPlatform.Bench.Pipeline;
+using K8sAgentPlatform.KubeSandbox;
+using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.TestSupport;
+
+// Requests through the distributed platform (five processes on RabbitMQ) against the sandbox cluster, next to
+// the bare KubernetesClient calls the same operations need. Figures are printed, never asserted.
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K]
+var settings = BenchSettings.Parse(args);
+if (settings is null)
+{
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)]");
+    return 2;
+}
+
+var rabbitMqUrl = Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url ? url : "amqp://guest:guest@127.0.0.1:5672/";
+var virtualHosts = RabbitMqVirtualHosts.For(rabbitMqUrl);
+var virtualHost = $"bench-{Guid.NewGuid():N}";
+string busUrl;
+try
+{
+    busUrl = await virtualHosts.CreateAsync(virtualHost);
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"Needs RabbitMQ with the management plugin ({virtualHosts.ManagementUrl}): {e.Message}. Start it with .ci/start-rabbitmq, set RABBITMQ_URL.");
+    return 2;
+}
+
+var work = Directory.CreateTempSubdirectory("k8s-agent-bench-");
+var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Seed = "demo" });
+IReadOnlyDictionary<string, ServiceProcess> services = new Dictionary<string, ServiceProcess>();
+try
+{
+    var kube = sandbox.CreateClient();
+    var deployments = Enumerable.Range(0, settings.Deployments).Select(i => $"bench-{i}").ToArray();
+    await Cluster.CreateDeploymentsAsync(kube, Cluster.Namespace, deployments);
+
+    var environment = PlatformServices.Environment(busUrl, sandbox.BaseUrl, work.FullName, new Dictionary<string, string> { ["bench"] = "admin" });
+    // Verification polls as often as the bare client below does, so the comparison is of the pipeline, not of two poll intervals.
+    environment["Executor__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
+    environment["Rollback__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
+    var started = Stopwatch.GetTimestamp();
+    services = await PlatformServices.StartAllAsync(environment);
+    Console.WriteLine($"five services ready on RabbitMQ in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
+
+    using var api = new HttpClient { BaseAddress = new Uri(services["orchestrator"].Url), Timeout = TimeSpan.FromSeconds(30) };
+    api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PlatformServices.TokenOf("bench"));
+    var platform = new PlatformClient(api);
+    var replicas = deployments.ToDictionary(d => d, _ => 1);
+
+    // Warm-up (not measured): JIT, connections, queues, one of each path.
+    await platform.RunAsync(Operations.ReadText(deployments[0]));
+    await Cluster.ReadAsync(kube, deployments[0]);
+    foreach (var lane in Enumerable.Range(0, 2))
+    {
+        var target = Operations.Toggle(replicas, deployments[lane]);
+        await (lane == 0 ? platform.RunAsync(Operations.ScaleText(deployments[lane], target)) : Cluster.ScaleAsync(kube, deployments[lane], target));
+    }
+
+    var half = settings.Requests / 2;
+    var reads = settings.Requests - half;
+    var results = new List<(string Operation, Measurement Platform, Measurement Bare)>
+    {
+        ("get_status (read deployment)",
+            await Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d))),
+            await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
+        ("scale (patch scale, wait until ready)",
+            await Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
+                async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d)))),
+            await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
+                async d => { await Cluster.ScaleAsync(kube, d, Operations.Toggle(replicas, d)); return true; })),
+    };
+
+    Console.WriteLine();
+    Console.WriteLine($"pipeline bench: {settings.Requests} requests ({reads} get_status, {half} scale), concurrency {settings.Concurrency}, " +
+        $"{settings.Deployments} deployments in namespace {Cluster.Namespace}; sandbox pod-ready delay {new SandboxOptions().PodReadyDelay.TotalSeconds:0.0} s; " +
+        $"readiness polled every {Cluster.PollInterval.TotalMilliseconds:0} ms by both");
+    Console.WriteLine($"{"",-40}{"n",5}{"ok",5}{"req/s",9}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}");
+    foreach (var (operation, viaPlatform, bare) in results)
+    {
+        Console.WriteLine(operation);
+        Console.WriteLine(viaPlatform.Row());
+        Console.WriteLine(bare.Row());
+        Console.WriteLine(Measurement.RatioRow(viaPlatform, bare));
+    }
+
+    var failures = results.Sum(r => r.Platform.Failed);
+    if (failures > 0)
+    {
+        Console.WriteLine($"{failures} platform request(s) did not complete; their latency is still counted. Last states: {string.Join(", ", platform.UnexpectedStates.Take(5))}");
+    }
+
+    return 0;
+}
+finally
+{
+    foreach (var service in services.Values)
+    {
+        await service.DisposeAsync();
+    }
+
+    await sandbox.DisposeAsync();
+    await virtualHosts.DeleteAsync(virtualHost);
+    work.Delete(recursive: true);
+}
+
+namespace K8sAgentPlatform.Bench.Pipeline
+{
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments)
+    {
+        public static BenchSettings? Parse(string[] args)
+        {
+            var requests = 40;
+            var concurrency = 4;
+            var deployments = 8;
+            for (var i = 0; i < args.Length; i++)
+            {
+                var ok = args[i] switch
+                {
+                    "--concurrency" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out concurrency),
+                    "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
+                    _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
+                };
+                if (!ok)
+                {
+                    return null;
+                }
+            }
+
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments) : null;
+        }
+    }
+
+    internal static class Operations
+    {
+        public static string ReadText(string deployment) => $"kubectl get deployment {deployment} -n {Cluster.Namespace}";
+
+        public static string ScaleText(string deployment, int replicas) =>
+            $"kubectl scale deployment/{deployment} --replicas={replicas} -n {Cluster.Namespace}";
+
+        /// <summary>1 -> 2 -> 1: always within policy's scale factor; a deployment is only ever in one lane, so no lock.</summary>
+        public static int Toggle(Dictionary<string, int> replicas, string deployment)
+        {
+            lock (replicas)
+            {
+                return replicas[deployment] = replicas[deployment] == 1 ? 2 : 1;
+            }
+        }
+    }
+
+    /// <summary>The bare KubernetesClient calls an operation needs, without the platform.</summary>
+    internal static class Cluster
+    {
+        public const string Namespace = "bench";
+        public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+        public static async Task CreateDeploymentsAsync(IKubernetes kube, string ns, IEnumerable<string> names)
+        {
+            await kube.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+            foreach (var name in names)
+            {
+                var labels = new Dictionary<string, string> { ["app"] = name };
+                await kube.AppsV1.CreateNamespacedDeploymentAsync(new V1Deployment
+                {
+                    Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+                    Spec = new V1DeploymentSpec
+                    {
+                        Replicas = 1,
+                        Selector = new V1LabelSelector { MatchLabels = labels },
+                        Template = new V1PodTemplateSpec
+                        {
+                            Metadata = new V1ObjectMeta { Labels = labels },
+                            Spec = new V1PodSpec { Containers = [new V1Container { Name = "web", Image = "nginx:1.27.2" }] },
+                        },
+                    },
+                }, ns);
+                await WaitUntilReadyAsync(kube, name, 1);
+            }
+        }
+
+        public static Task<V1Deployment> ReadAsync(IKubernetes kube, string name) => kube.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace);
+
+        public static async Task ScaleAsync(IKubernetes kube, string name, int replicas)
+        {
+            await kube.AppsV1.PatchNamespacedDeploymentScaleAsync(
+                new V1Patch(ExecutorRequests.ScalePatch(replicas), V1Patch.PatchType.MergePatch), name, Namespace);
+            await WaitUntilReadyAsync(kube, name, replicas);
+        }
+
+        private static async Task WaitUntilReadyAsync(IKubernetes kube, string name, int replicas)
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(60 * Stopwatch.Frequency);
+            while (true)
+            {
+                var d = await ReadAsync(kube, name);
+                var s = d.Status;
+                if ((s?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0)
+                    && s?.UpdatedReplicas == replicas && s.ReadyReplicas == replicas && s.AvailableReplicas == replicas && (s.Replicas ?? 0) == replicas)
+                {
+                    return;
+                }
+
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new TimeoutException($"deployment {name} did not become ready with {replicas} replicas");
+                }
+
+                await Task.Delay(PollInterval);
+            }
+        }
+    }
+
+    /// <summary>Submits a request over the API and polls it until a final state; true when it completed.</summary>
+    internal sealed class PlatformClient(HttpClient api)
+    {
+        private static readonly HashSet<string> FinalStates = ["Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed"];
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+        public List<string> UnexpectedStates { get; } = [];
+
+        public async Task<bool> RunAsync(string text)
+        {
+            var submitted = await api.PostAsJsonAsync("/api/requests", new { text });
+            submitted.EnsureSuccessStatusCode();
+            var id = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            var deadline = Stopwatch.GetTimestamp() + (long)(120 * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var request = await api.GetFromJsonAsync<JsonElement>($"/api/requests/{id}");
+                var state = request.GetProperty("state").GetString()!;
+                if (FinalStates.Contains(state))
+                {
+                    if (state != "Completed")
+                    {
+                        lock (UnexpectedStates)
+                        {
+                            UnexpectedStates.Add($"{text} -> {state}");
+                        }
+                    }
+
+                    return state == "Completed";
+                }
+
+                await Task.Delay(PollInterval);
+            }
+
+            throw new TimeoutException($"request {id} ({text}) did not reach a final state in 120 s");
+        }
+    }
+
+    /// <summary>
+    /// Latencies of one phase: <c>count</c> operations by <c>concurrency</c> lanes, lane i owning the deployments
+    /// i, i + C, ..., so no two operations in flight touch one deployment.
+    /// </summary>
+    internal sealed class Measurement
+    {
+        private Measurement(string name, List<double> latencies, int failed, TimeSpan wall)
+        {
+            Name = name;
+            Latencies = latencies;
+            Failed = failed;
+            Wall = wall;
+        }
+
+        public string Name { get; }
+        public List<double> Latencies { get; }
+        public int Failed { get; }
+        public TimeSpan Wall { get; }
+        public double Throughput => Latencies.Count / Wall.TotalSeconds;
+
+        public static async Task<Measurement> RunAsync(string name, int count, int concurrency, IReadOnlyList<string> deployments, Func<string, Task<bool>> operation)
+        {
+            var latencies = new List<double>();
+            var failed = 0;
+            var next = -1;
+            var started = Stopwatch.GetTimestamp();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async lane =>
+            {
+                var owned = deployments.Where((_, i) => i % concurrency == lane).ToArray();
+                for (var round = 0; Interlocked.Increment(ref next) < count; round++)
+                {
+                    var begin = Stopwatch.GetTimestamp();
+                    var ok = await operation(owned[round % owned.Length]);
+                    var elapsed = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+                    lock (latencies)
+                    {
+                        latencies.Add(elapsed);
+                        failed += ok ? 0 : 1;
+                    }
+                }
+            }));
+            return new Measurement(name, latencies, failed, Stopwatch.GetElapsedTime(started));
+        }
+
+        public double Percentile(double p)
+        {
+            var sorted = Latencies.Order().ToArray();
+            return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        }
+
+        public string Row() =>
+            $"  {Name,-38}{Latencies.Count,5}{Latencies.Count - Failed,5}{Throughput,9:0.0}{Percentile(50),10:0.0}{Percentile(95),10:0.0}{Percentile(99),10:0.0}";
+
+        public static string RatioRow(Measurement platform, Measurement bare) =>
+            $"  {"ratio platform / bare",-38}{"",5}{"",5}{platform.Throughput / bare.Throughput,9:0.00}" +
+            $"{platform.Percentile(50) / bare.Percentile(50),10:0.00}{platform.Percentile(95) / bare.Percentile(95),10:0.00}{platform.Percentile(99) / bare.Percentile(99),10:0.00}";
+    }
+}
