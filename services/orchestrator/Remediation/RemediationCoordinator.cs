@@ -40,6 +40,7 @@ public sealed class RemediationCoordinator(
     private readonly List<PendingCheck> checks = [];
     private readonly Queue<DateTimeOffset> failures = new();
     private readonly Dictionary<string, int> submittedPerFingerprint = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> outcomes = new(StringComparer.Ordinal);
     private DateTimeOffset? breakerOpenUntil;
     private int maxInFlight;
 
@@ -56,6 +57,9 @@ public sealed class RemediationCoordinator(
     {
         get { lock (gate) { return new Dictionary<string, int>(submittedPerFingerprint); } }
     }
+
+    /// <summary>How often each outcome occurred since start (the same counts the metric has, without labels).</summary>
+    public IReadOnlyDictionary<string, int> Outcomes => new Dictionary<string, int>(outcomes);
 
     public IReadOnlyList<InFlightRemediation> InFlight
     {
@@ -345,6 +349,9 @@ public sealed class RemediationCoordinator(
         return cleared;
     }
 
-    private static void Count(string rule, string outcome) =>
+    private void Count(string rule, string outcome)
+    {
+        outcomes.AddOrUpdate(outcome, 1, (_, n) => n + 1);
         Remediations.Add(1, new KeyValuePair<string, object?>("rule", rule), new KeyValuePair<string, object?>("outcome", outcome));
+    }
 }

@@ -89,7 +89,8 @@ internal static class RemediationEndpoints
             coordinator.PendingChecks.Select(c => new CheckView(c.RequestId, c.Rule, c.Resource, c.Alert.Fingerprint, c.Deadline)).ToList(),
             coordinator.Holds.Select(h => new HoldView(h.Rule, h.Resource, h.Fingerprint)).ToList(),
             coordinator.BreakerOpen,
-            coordinator.MaxInFlight));
+            coordinator.MaxInFlight,
+            coordinator.Outcomes));
     }
 
     private static async Task<IResult> Clear(HttpContext http, [FromServices] IServiceProvider services)
@@ -136,6 +137,6 @@ public sealed record CheckView(Guid RequestId, string Rule, string Resource, str
 public sealed record HoldView(string Rule, string Resource, string Fingerprint);
 
 public sealed record RemediationStateView(IReadOnlyList<string> Rules, IReadOnlyList<InFlightView> InFlight, IReadOnlyList<CheckView> PendingChecks,
-    IReadOnlyList<HoldView> Holds, bool BreakerOpen, int MaxInFlight);
+    IReadOnlyList<HoldView> Holds, bool BreakerOpen, int MaxInFlight, IReadOnlyDictionary<string, int> Outcomes);
 
 public sealed record ClearedView(int HoldsCleared);

@@ -15,8 +15,8 @@ public sealed record RemediationPlan(KubernetesIntent Intent, string Resource);
 /// Turns a matched rule and an alert's labels into an intent. Labels can only fill values: in a text template each
 /// value must be a DNS-1123 name (no spaces, so no " and ", ";", newlines or "then delete ..."), the text is parsed
 /// offline (never by a model) and must give exactly the rule's operations; a typed operation's fields go through the
-/// intent model's strict reader. Alert-driven requests never lower confirmation: without auto_confirm every
-/// operation asks for a human, with it policy still decides.
+/// intent model's strict reader. The rule, not the parser's guess, sets the request's own confirmation flag: without
+/// auto_confirm every operation asks for a human; with it policy alone decides (and may still ask for one).
 /// </summary>
 public static partial class RemediationPlanner
 {
@@ -32,7 +32,7 @@ public static partial class RemediationPlanner
 
         intent = intent with
         {
-            Operations = intent.Operations.Select(o => o with { RequiresConfirmation = o.RequiresConfirmation || !rule.AutoConfirm }).ToList(),
+            Operations = intent.Operations.Select(o => o with { RequiresConfirmation = !rule.AutoConfirm }).ToList(),
         };
         var errors = IntentValidator.Validate(intent);
         if (errors.Count > 0)
@@ -73,12 +73,14 @@ public static partial class RemediationPlanner
     {
         string? Fill(LabelTemplate t, out string? why) => t.Expand(alert.Labels, IsLabelValue, "a label value (letters, digits, '-', '_' and '.')", out why);
 
-        problem = null;
-        var name = Fill(template.ResourceName, out var p1);
-        var ns = template.Namespace is null ? null : Fill(template.Namespace, out p1);
-        if (name is null || (template.Namespace is not null && ns is null))
+        if (Fill(template.ResourceName, out problem) is not { } name)
         {
-            problem = p1;
+            return null;
+        }
+
+        string? ns = null;
+        if (template.Namespace is not null && (ns = Fill(template.Namespace, out problem)) is null)
+        {
             return null;
         }
 

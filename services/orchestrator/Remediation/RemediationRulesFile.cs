@@ -204,7 +204,7 @@ public static partial class RemediationRulesFile
                 Error(node, $"{path}.name", "is required");
             }
 
-            if (matchers is null or { Count: 0 })
+            if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "matchers") || matchers is { Count: 0 } && errors.Count == before)
             {
                 Error(node, $"{path}.matchers", "is required: at least one label matcher, e.g. alertname=\"KubePodCrashLooping\"");
             }
