@@ -1,4 +1,7 @@
 using k8s;
+using K8sAgentPlatform.Contracts;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using k8s.Models;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 
@@ -118,6 +121,51 @@ public sealed class AlertmanagerEndToEndTests
         var requests = await platform.RequestsAsync();
         requests.Count.ShouldBe(Deployments);
         requests.ShouldAllBe(r => r.CurrentState == "Completed" && RequestStateMachine.FinalStates.Contains(r.CurrentState));
+    }
+
+    [Fact]
+    public async Task A_remediation_whose_alert_keeps_firing_is_marked_ineffective_published_and_not_repeated()
+    {
+        AlertmanagerProcess.RequireBinary();
+        var amPort = TestPlatform.FreePort();
+        await using var platform = await TestPlatform.StartAsync("""
+            rules:
+              - name: crashloop-restart
+                matchers: ['alertname="KubeDeploymentCrashLooping"']
+                text: "restart deployment {{ $labels.deployment }} in {{ $labels.namespace }}"
+                operation_type: restart
+                auto_confirm: true
+                cooldown: 1s
+            """, new Dictionary<string, string?>
+        {
+            ["Remediation:AlertmanagerUrl"] = $"http://127.0.0.1:{amPort}",
+            ["Remediation:EffectivenessWindow"] = "00:00:03",
+        });
+        var published = new TaskCompletionSource<RemediationIneffective>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bus = platform.Platform.Services.GetRequiredService<IBus>();
+        var listener = bus.ConnectReceiveEndpoint(e => e.Handler<RemediationIneffective>(c =>
+        {
+            published.TrySetResult(c.Message);
+            return Task.CompletedTask;
+        }));
+        await listener.Ready;
+        await using var alertmanager = await AlertmanagerProcess.StartAsync(amPort, new Uri(platform.Url, "/webhooks/alertmanager"),
+            TestPlatform.WebhookToken, "'alertname'", repeatInterval: TimeSpan.FromSeconds(2));
+
+        // Nothing resolves this alert, so it is still firing when the effectiveness window closes.
+        await alertmanager.PostAsync([CrashLooping("api", "dev")]);
+
+        var coordinator = platform.Coordinator;
+        var ineffective = await published.Task.WaitAsync(Patience);
+        ineffective.Rule.ShouldBe("crashloop-restart");
+        ineffective.Resource.ShouldBe("deployment/api in dev");
+        ineffective.AlertLabels["deployment"].ShouldBe("api");
+        coordinator.Holds.ShouldHaveSingleItem().Fingerprint.ShouldBe(ineffective.Fingerprint);
+        // The 1 s cooldown is long over; only the hold keeps Alertmanager's repeats from running it again.
+        await Eventually.HoldsAsync(() => coordinator.Outcomes.GetValueOrDefault("held_ineffective") >= 2, Patience, "repeats refused by the hold");
+        coordinator.SubmittedPerFingerprint[ineffective.Fingerprint].ShouldBe(1);
+        (await platform.RequestsAsync()).Count.ShouldBe(1);
+        await listener.StopAsync();
     }
 
     private static async Task MakeCrashLoopAsync(IKubernetes cluster, string name, string ns)

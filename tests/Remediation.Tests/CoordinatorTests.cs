@@ -79,6 +79,7 @@ public sealed class CoordinatorTests
     {
         await Fire(Alerts.CrashLooping("f1", "web"));
         await coordinator.FinishedAsync(submitted[0].Id, "Completed");
+        await coordinator.MarkEffectiveAsync(coordinator.PendingChecks[0]);
 
         (await Outcome(Alerts.CrashLooping("f1", "web"))).ShouldBe("cooldown");
         time.Advance(TimeSpan.FromMinutes(9));
@@ -86,6 +87,17 @@ public sealed class CoordinatorTests
         (await Outcome(Alerts.CrashLooping("f3", "api"))).ShouldBe("submitted");
         time.Advance(TimeSpan.FromMinutes(1));
         (await Outcome(Alerts.CrashLooping("f1", "web"))).ShouldBe("submitted");
+    }
+
+    [Fact]
+    public async Task While_its_effect_is_being_checked_the_same_remediation_is_not_run_again_even_after_the_cooldown()
+    {
+        await Fire(Alerts.CrashLooping("f1", "web"));
+        await coordinator.FinishedAsync(submitted[0].Id, "Completed");
+        time.Advance(TimeSpan.FromMinutes(11));
+
+        (await Outcome(Alerts.CrashLooping("f1", "web"))).ShouldBe("awaiting_effect");
+        submitted.Count.ShouldBe(1);
     }
 
     [Fact]

@@ -206,6 +206,12 @@ public sealed class RemediationCoordinator(
             return "held_ineffective";
         }
 
+        // Until the alert is seen to resolve or the window closes, running the same remediation again is blind.
+        if (checks.Any(c => c.Rule == rule.Name && c.Resource == plan.Resource))
+        {
+            return "awaiting_effect";
+        }
+
         if (cooldowns.TryGetValue(key, out var until) && until > now)
         {
             return "cooldown";
