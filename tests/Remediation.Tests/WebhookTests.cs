@@ -124,4 +124,21 @@ public sealed class WebhookTests(WebhookPlatformFixture fixture) : IClassFixture
         // The saga takes it up asynchronously; the other tests count requests, so let it land first.
         await Eventually.HoldsAsync(async () => await Platform.Store.LoadAsync(id) is not null, TimeSpan.FromSeconds(30), "the saga took the request up");
     }
+
+    [Fact]
+    public async Task The_remediation_state_is_readable_with_an_api_token_and_clearing_holds_is_audited()
+    {
+        using var admin = Platform.Client(TestPlatform.AdminToken);
+
+        using var state = await admin.GetAsync("/api/remediations");
+        using var cleared = await admin.PostAsync("/api/remediations/clear?rule=orders-restart", null);
+        using var unknown = await admin.PostAsync("/api/remediations/clear?rule=nope", null);
+        using var anonymous = await Platform.Client(TestPlatform.WebhookToken).PostAsync("/api/remediations/clear", null);
+
+        state.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await state.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rules")[0].GetString().ShouldBe("orders-restart");
+        cleared.StatusCode.ShouldBe(HttpStatusCode.OK);
+        unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
 }
