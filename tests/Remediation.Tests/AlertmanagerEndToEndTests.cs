@@ -58,8 +58,9 @@ public sealed class AlertmanagerEndToEndTests
         }
 
         var fingerprint = coordinator.SubmittedPerFingerprint.Keys.ShouldHaveSingleItem();
-        // Alertmanager keeps re-sending the firing alert every repeat_interval; each repeat must find the cooldown.
-        await Eventually.HoldsAsync(() => coordinator.Outcomes.GetValueOrDefault("cooldown") >= 3, Patience, "three repeats after the remediation");
+        // Alertmanager keeps re-sending the firing alert every repeat_interval; each repeat must find the remediation done and
+        // its effect still being checked.
+        await Eventually.HoldsAsync(() => Repeats(coordinator) >= 3, Patience, "three repeats after the remediation");
         coordinator.SubmittedPerFingerprint[fingerprint].ShouldBe(1);
         var requests = await platform.RequestsAsync();
         var request = requests.ShouldHaveSingleItem();
@@ -113,7 +114,7 @@ public sealed class AlertmanagerEndToEndTests
         var coordinator = platform.Coordinator;
         await Eventually.HoldsAsync(() => coordinator.SubmittedPerFingerprint.Count == Deployments && coordinator.InFlight.Count == 0,
             TimeSpan.FromMinutes(3), $"a remediation for each of the {Deployments} fingerprints, all finished");
-        await Eventually.HoldsAsync(() => coordinator.Outcomes.GetValueOrDefault("cooldown") >= Deployments, Patience, "repeats after the remediations");
+        await Eventually.HoldsAsync(() => Repeats(coordinator) >= Deployments, Patience, "repeats after the remediations");
 
         coordinator.SubmittedPerFingerprint.Values.ShouldAllBe(n => n == 1);
         coordinator.MaxInFlight.ShouldBeLessThanOrEqualTo(Cap);
@@ -167,6 +168,9 @@ public sealed class AlertmanagerEndToEndTests
         (await platform.RequestsAsync()).Count.ShouldBe(1);
         await listener.StopAsync();
     }
+
+    private static int Repeats(Orchestrator.Remediation.RemediationCoordinator coordinator) =>
+        coordinator.Outcomes.GetValueOrDefault("awaiting_effect") + coordinator.Outcomes.GetValueOrDefault("cooldown");
 
     private static async Task MakeCrashLoopAsync(IKubernetes cluster, string name, string ns)
     {

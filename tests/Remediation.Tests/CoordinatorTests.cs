@@ -101,6 +101,19 @@ public sealed class CoordinatorTests
     }
 
     [Fact]
+    public async Task A_check_alertmanager_could_not_answer_ends_without_a_hold()
+    {
+        await Fire(Alerts.CrashLooping("f1", "web"));
+        await coordinator.FinishedAsync(submitted[0].Id, "Completed");
+
+        await coordinator.MarkUnverifiedAsync(coordinator.PendingChecks[0]);
+        time.Advance(TimeSpan.FromMinutes(10));
+
+        coordinator.Holds.ShouldBeEmpty();
+        (await Outcome(Alerts.CrashLooping("f1", "web"))).ShouldBe("submitted");
+    }
+
+    [Fact]
     public async Task No_more_than_the_cap_run_at_once_and_the_highest_count_is_recorded()
     {
         var decisions = await Fire(Alerts.CrashLooping("f1", "a"), Alerts.CrashLooping("f2", "b"), Alerts.CrashLooping("f3", "c"));

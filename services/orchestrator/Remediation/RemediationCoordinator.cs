@@ -307,6 +307,24 @@ public sealed class RemediationCoordinator(
             $"alert {check.Alert.Name} ({check.Alert.Fingerprint}) resolved after the remediation of {check.Resource}", "effective"), cancellationToken);
     }
 
+    /// <summary>Alertmanager could not be asked before the window closed: the check ends without a verdict and without a hold.</summary>
+    public async Task MarkUnverifiedAsync(PendingCheck check, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            if (!checks.Remove(check))
+            {
+                return;
+            }
+        }
+
+        Count(check.Rule, "unverified");
+        logger.LogWarning("Could not verify that remediation {RequestId} by rule {Rule} resolved alert {AlertName} ({Fingerprint}): Alertmanager did not answer",
+            check.RequestId, check.Rule, check.Alert.Name, check.Alert.Fingerprint);
+        await audit.AppendAsync(new AuditRecord("remediation-unverified", $"{Principal}:{check.Rule}", check.RequestId,
+            $"Alertmanager could not be asked whether alert {check.Alert.Name} ({check.Alert.Fingerprint}) resolved after the remediation of {check.Resource}", "unverified"), cancellationToken);
+    }
+
     /// <summary>
     /// The alert still fires after the window: the rule and resource are held (no blind repeat) until the alert
     /// resolves or an operator clears the hold. Returns false when the check was already settled.

@@ -45,6 +45,11 @@ public sealed class RemediationTracker(
             {
                 await coordinator.MarkEffectiveAsync(check, cancellationToken);
             }
+            else if (firing is null && time.GetUtcNow() >= check.Deadline)
+            {
+                // Unknown is not ineffective: holding a resource on a guess would block remediation for good.
+                await coordinator.MarkUnverifiedAsync(check, cancellationToken);
+            }
             else if (firing == true && time.GetUtcNow() >= check.Deadline && await coordinator.MarkIneffectiveAsync(check, cancellationToken))
             {
                 using var scope = scopes.CreateScope();
