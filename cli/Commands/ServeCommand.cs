@@ -1,5 +1,6 @@
 using System.CommandLine;
 using K8sAgentPlatform.Cli.Embedded;
+using K8sAgentPlatform.Orchestrator.Auth;
 
 namespace K8sAgentPlatform.Cli.Commands;
 
@@ -10,12 +11,13 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port of the HTTP API on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
         var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Run against this cluster instead of the built-in sandbox." };
         var seed = new Option<string?>("--seed") { Description = "Seed for the sandbox cluster (demo: namespaces, nodes, deployments).", DefaultValueFactory = _ => "demo" };
+        var rules = new Option<FileInfo?>("--remediation-rules") { Description = "Alertmanager remediation rules (YAML); turns on POST /webhooks/alertmanager with a webhook token printed at start." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Where snapshots, the audit log and tokens are kept (default: the user's data directory)." };
         var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback on an\n" +
             "in-memory bus, SQLite storage, and the sandbox cluster unless --kubeconfig is given. Prints the API URL;\n" +
             "the client commands (ask, requests, confirm, ...) find it and their tokens by themselves. Ctrl-C stops it.")
         {
-            port, kubeconfig, seed, data,
+            port, kubeconfig, seed, data, rules,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -27,8 +29,22 @@ internal static class ServeCommand
                 return 2;
             }
 
-            var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed),
-                result.GetValue(data)?.FullName ?? DefaultDataDirectory());
+            var rulesFile = result.GetValue(rules);
+            if (rulesFile is not null && !rulesFile.Exists)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync($"k8s-agent serve: the remediation rules file {rulesFile.FullName} does not exist.");
+                return 2;
+            }
+
+            // The webhook token is made per run like the API tokens; the server keeps only its hash.
+            var webhookToken = rulesFile is null ? null : TokenFile.GenerateToken();
+            var overrides = rulesFile is null ? null : new Dictionary<string, string?>
+            {
+                ["Remediation:RulesFile"] = rulesFile.FullName,
+                ["Remediation:WebhookTokenSha256"] = TokenFile.Hash(webhookToken!),
+            };
+            var dataDirectory = result.GetValue(data)?.FullName ?? DefaultDataDirectory();
+            var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed), dataDirectory, Overrides: overrides);
             await output.WriteLineAsync(kube is null ? "starting the platform on the sandbox cluster..." : $"starting the platform on {kube.FullName}...");
             await using var platform = await EmbeddedPlatform.StartAsync(settings, cancellationToken);
             await output.WriteLineAsync($"API:      {platform.Url}   (OpenAPI: {platform.Url}/openapi/v1.json)");
@@ -37,11 +53,29 @@ internal static class ServeCommand
                 await output.WriteLineAsync($"cluster:  sandbox at {sandboxUrl}");
             }
 
+            if (webhookToken is not null)
+            {
+                var tokenPath = WriteOwnerOnly(Path.Combine(dataDirectory, "webhook-token"), webhookToken);
+                await output.WriteLineAsync($"webhook:  {platform.Url}/webhooks/alertmanager   (its bearer token is in {tokenPath}: Alertmanager's http_config.authorization.credentials_file)");
+            }
+
             await output.WriteLineAsync($"tokens:   admin and approver written to {platform.ClientConfigPath}; try: k8s-agent ask \"scale api to 3 in staging\"");
             await platform.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
+    }
+
+    private static string WriteOwnerOnly(string path, string content)
+    {
+        File.Delete(path);
+        using var stream = OperatingSystem.IsWindows()
+            ? new FileStream(path, FileMode.CreateNew, FileAccess.Write)
+            : new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
+
+        return path;
     }
 
     internal static string DefaultDataDirectory() =>

@@ -7,6 +7,7 @@ using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
 using K8sAgentPlatform.Orchestrator.Auth;
 using K8sAgentPlatform.Orchestrator.Persistence;
+using K8sAgentPlatform.Orchestrator.Remediation;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Rollback;
@@ -46,6 +47,12 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
     public string ClientConfigPath { get; }
     public string? SandboxUrl => sandbox?.BaseUrl;
 
+    /// <summary>The host's services, for tests that look inside (e.g. the remediation coordinator).</summary>
+    internal IServiceProvider Services => app.Services;
+
+    /// <summary>A client of the sandbox cluster, or null when running against a kubeconfig.</summary>
+    internal k8s.Kubernetes? CreateSandboxClient() => sandbox?.CreateClient();
+
     public static async Task<EmbeddedPlatform> StartAsync(EmbeddedSettings settings, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.DataDirectory);
@@ -80,6 +87,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
         services.AddOrchestratorCore();
         services.AddIntentParsing(builder.Configuration);
         services.AddRequestApi(builder.Configuration);
+        services.AddRemediation(builder.Configuration);
         services.AddHealthChecks();
         services.AddPlatformBus(builder.Configuration, bus =>
         {

@@ -119,33 +119,8 @@ internal static class RequestEndpoints
 
         var principal = ApiPrincipal.From(http);
         var id = Guid.NewGuid();
-        var now = time.GetUtcNow();
-        await publish.Publish(new SubmitRequest
-        {
-            RequestId = id,
-            Text = text,
-            Intent = intent,
-            DryRun = dryRun,
-            Principal = principal.Name,
-            Source = "api",
-            SubmittedAt = now,
-        }, http.RequestAborted);
-        var redactor = SecretRedactor.For(intent);
-        acceptedRequests.Add(new RequestView
-        {
-            Id = id,
-            State = Submitted,
-            Final = false,
-            Principal = principal.Name,
-            Source = "api",
-            Text = redactor.Redact(text),
-            DryRun = dryRun,
-            SubmittedAt = now,
-            UpdatedAt = now,
-            Intent = intent is null ? null : redactor.Redact(intent),
-        });
-        logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} submitted by {Principal} ({Form}, dry run {DryRun})",
-            id, principal.Name, intent is null ? "text" : "intent", dryRun);
+        await RequestSubmission.SubmitAsync(publish, acceptedRequests, time, logs.CreateLogger(typeof(RequestEndpoints)),
+            id, text, intent, dryRun, principal.Name, "api", http.RequestAborted);
         return TypedResults.Accepted(Location(id), new AcceptedView(id, Submitted, Location(id)));
     }
 

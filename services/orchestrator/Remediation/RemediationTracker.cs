@@ -1,0 +1,111 @@
+using System.Text.Json;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Orchestrator.Persistence;
+using K8sAgentPlatform.Orchestrator.StateMachines;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace K8sAgentPlatform.Orchestrator.Remediation;
+
+/// <summary>
+/// Follows remediations to their final state by reading the saga store (the saga publishes no final-state event),
+/// then checks with Alertmanager's API that each completed remediation's alert resolves within the window;
+/// when it does not, the remediation is ineffective and <see cref="RemediationIneffective"/> is published.
+/// </summary>
+public sealed class RemediationTracker(
+    RemediationCoordinator coordinator,
+    IRequestStore store,
+    IHttpClientFactory http,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    IOptions<RemediationOptions> options,
+    ILogger<RemediationTracker> logger) : BackgroundService
+{
+    public const string HttpClientName = "alertmanager";
+
+    /// <summary>One pass: settle finished requests, then run the effectiveness checks.</summary>
+    public async Task TrackOnceAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var remediation in coordinator.InFlight)
+        {
+            var state = await store.LoadAsync(remediation.RequestId, cancellationToken);
+            if (state is not null && RequestStateMachine.FinalStates.Contains(state.CurrentState))
+            {
+                await coordinator.FinishedAsync(remediation.RequestId, state.CurrentState, cancellationToken);
+            }
+        }
+
+        foreach (var check in coordinator.DueChecks())
+        {
+            var firing = await StillFiringAsync(check, cancellationToken);
+            if (firing == false)
+            {
+                await coordinator.MarkEffectiveAsync(check, cancellationToken);
+            }
+            else if (firing is null && time.GetUtcNow() >= check.Deadline)
+            {
+                // Unknown is not ineffective: holding a resource on a guess would block remediation for good.
+                await coordinator.MarkUnverifiedAsync(check, cancellationToken);
+            }
+            else if (firing == true && time.GetUtcNow() >= check.Deadline && await coordinator.MarkIneffectiveAsync(check, cancellationToken))
+            {
+                using var scope = scopes.CreateScope();
+                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new RemediationIneffective
+                {
+                    RequestId = check.RequestId,
+                    Rule = check.Rule,
+                    Fingerprint = check.Alert.Fingerprint,
+                    Resource = check.Resource,
+                    AlertLabels = check.Alert.Labels,
+                    CompletedAt = check.CompletedAt,
+                    CheckedAt = time.GetUtcNow(),
+                }, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>True while Alertmanager lists the alert as active, false once it is gone, null when it cannot be asked.</summary>
+    private async Task<bool?> StillFiringAsync(PendingCheck check, CancellationToken cancellationToken)
+    {
+        if (check.AlertmanagerUrl is not { Length: > 0 } baseUrl)
+        {
+            return null;
+        }
+
+        var filter = Uri.EscapeDataString($"alertname=\"{check.Alert.Name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        var url = $"{baseUrl.TrimEnd('/')}/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true&filter={filter}";
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).GetAsync(url, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            return document.RootElement.EnumerateArray().Any(a =>
+                a.TryGetProperty("fingerprint", out var f) && f.GetString() == check.Alert.Fingerprint);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Cannot ask Alertmanager at {Url} whether alert {Fingerprint} resolved: {Error}", baseUrl, check.Alert.Fingerprint, e.Message);
+            return null;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await TrackOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A store or broker hiccup must not stop tracking for good; the next tick tries again.
+                logger.LogWarning(e, "Remediation tracking failed; retrying at the next interval");
+            }
+        }
+    }
+}
