@@ -1,3 +1,4 @@
+using K8sAgentPlatform.Orchestrator.Consumers;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
@@ -11,7 +12,10 @@ namespace K8sAgentPlatform.Orchestrator;
 
 public static class OrchestratorExtensions
 {
-    /// <summary>The request saga, persisted through whatever <see cref="IRequestStore"/> is registered.</summary>
+    /// <summary>
+    /// The request saga, persisted through whatever <see cref="IRequestStore"/> is registered, and the endpoint
+    /// <see cref="Contracts.Endpoints.SubmitRequestJson"/> that feeds it SubmitRequests sent as plain JSON.
+    /// </summary>
     public static IBusRegistrationConfigurator AddRequestSaga(this IBusRegistrationConfigurator bus)
     {
         bus.AddSagaStateMachine<RequestStateMachine, RequestState, RequestStateDefinition>()
@@ -21,6 +25,7 @@ public static class OrchestratorExtensions
                 r.RegisterQuerySagaRepository<RequestState, StoreSagaRepositoryContextFactory>();
                 r.RegisterSagaRepository<RequestState, IRequestStore, SagaConsumeContextFactory<IRequestStore, RequestState>, StoreSagaRepositoryContextFactory>();
             });
+        bus.AddConsumer<SubmitRequestJsonConsumer, SubmitRequestJsonConsumerDefinition>();
         return bus;
     }
 
