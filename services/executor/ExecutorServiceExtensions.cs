@@ -2,6 +2,7 @@ using k8s;
 using K8sAgentPlatform.Executor.Consumers;
 using K8sAgentPlatform.Executor.Execution;
 using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,9 +13,11 @@ namespace K8sAgentPlatform.Executor;
 public static class ExecutorServiceExtensions
 {
     /// <summary>
-    /// Registers the executor: options from the "Executor" section (validated at start), the Kubernetes client
-    /// (unless one is registered already), and in-memory execution records unless a persistent
-    /// <see cref="IExecutionRecords"/> is registered. An <c>ISnapshotStore</c> must be registered by the host.
+    /// Registers the executor: options from the "Executor" section (validated at start) and the Kubernetes client
+    /// (unless one is registered already). The host registers persistence (<c>AddPersistence</c>,
+    /// <c>AddSqlitePersistence</c> or <c>AddMongoPersistence</c>): the <c>ISnapshotStore</c> and the
+    /// <c>IExecutionRecordStore</c>, which the start checks for. There is no in-memory fallback for the records:
+    /// it would make a restarted executor forget what it applied.
     /// </summary>
     public static IServiceCollection AddExecutorService(this IServiceCollection services, Action<ExecutorOptions>? configure = null)
     {
@@ -32,7 +35,9 @@ public static class ExecutorServiceExtensions
             sp.GetRequiredService<KubernetesObjects>(),
             sp.GetRequiredService<RolloutVerifier>(),
             sp.GetRequiredService<IOptions<ExecutorOptions>>().Value.MaxConflictRetries));
-        services.TryAddSingleton<IExecutionRecords, InMemoryExecutionRecords>();
+        services.AddOptions<ExecutorOptions>().Validate<IServiceProvider>(
+            (_, provider) => provider.GetService<IExecutionRecordStore>() is not null && provider.GetService<ISnapshotStore>() is not null,
+            "The executor needs persistence: register it with AddPersistence, AddSqlitePersistence or AddMongoPersistence (ISnapshotStore and IExecutionRecordStore).");
         services.TryAddSingleton<ExecutionGate>();
         services.TryAddSingleton<OperationExecutor>();
         return services;

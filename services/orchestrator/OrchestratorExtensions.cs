@@ -1,3 +1,4 @@
+using K8sAgentPlatform.Orchestrator.Consumers;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
@@ -15,7 +16,10 @@ public static class OrchestratorExtensions
 {
     public const string RequestsDatabaseKey = OrchestratorOptions.Section + ":RequestsDatabase";
 
-    /// <summary>The request saga, persisted through whatever <see cref="IRequestStore"/> is registered.</summary>
+    /// <summary>
+    /// The request saga, persisted through whatever <see cref="IRequestStore"/> is registered, and the endpoint
+    /// <see cref="Contracts.Endpoints.SubmitRequestJson"/> that feeds it SubmitRequests sent as plain JSON.
+    /// </summary>
     public static IBusRegistrationConfigurator AddRequestSaga(this IBusRegistrationConfigurator bus)
     {
         bus.AddSagaStateMachine<RequestStateMachine, RequestState, RequestStateDefinition>()
@@ -25,6 +29,7 @@ public static class OrchestratorExtensions
                 r.RegisterQuerySagaRepository<RequestState, StoreSagaRepositoryContextFactory>();
                 r.RegisterSagaRepository<RequestState, IRequestStore, SagaConsumeContextFactory<IRequestStore, RequestState>, StoreSagaRepositoryContextFactory>();
             });
+        bus.AddConsumer<SubmitRequestJsonConsumer, SubmitRequestJsonConsumerDefinition>();
         return bus;
     }
 

@@ -35,6 +35,9 @@ public static class ExecutorRequests
             },
         }.ToJsonString();
 
+    /// <summary>The value of the restartedAt annotation a restart at <paramref name="at"/> writes.</summary>
+    public static string RestartedAt(DateTimeOffset at) => at.ToString("yyyy-MM-ddTHH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Strategic merge patch of the pod template annotation that makes a rollout restart.</summary>
     public static string RestartPatch(DateTimeOffset at) =>
         new JsonObject
@@ -45,7 +48,7 @@ public static class ExecutorRequests
                 {
                     ["metadata"] = new JsonObject
                     {
-                        ["annotations"] = new JsonObject { [RestartedAtAnnotation] = at.ToString("yyyy-MM-ddTHH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture) },
+                        ["annotations"] = new JsonObject { [RestartedAtAnnotation] = RestartedAt(at) },
                     },
                 },
             },

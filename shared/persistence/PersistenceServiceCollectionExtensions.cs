@@ -12,7 +12,7 @@ namespace K8sAgentPlatform.Persistence;
 public static class PersistenceServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ISnapshotStore"/>, <see cref="IAuditLog"/> and <see cref="IObjectProtector"/> on the store
+    /// Registers <see cref="ISnapshotStore"/>, <see cref="IAuditLog"/>, <see cref="IExecutionRecordStore"/> and <see cref="IObjectProtector"/> on the store
     /// named by the <c>Persistence</c> section (<see cref="PersistenceOptions"/>), checked at start: a bad section
     /// fails the host naming the key.
     /// </summary>
@@ -71,6 +71,9 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton<IAuditLog>(provider => IsMongo(provider)
             ? new MongoAuditLog(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<TimeProvider>())
             : new SqliteAuditLog(provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IExecutionRecordStore>(provider => IsMongo(provider)
+            ? new MongoExecutionRecordStore(provider.GetRequiredService<IMongoDatabase>())
+            : new SqliteExecutionRecordStore(provider.GetRequiredService<SqliteDatabase>()));
         return services;
     }
 

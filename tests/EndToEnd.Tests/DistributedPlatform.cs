@@ -44,16 +44,20 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
     public SandboxServer Sandbox { get; }
     public string VirtualHost { get; }
+    public Broker Broker => broker;
     public string WorkDirectory => work.FullName;
     public ServiceProcess this[string service] => processes[service];
 
-    /// <summary>Starts the five services; <paramref name="settings"/> adds or overrides environment variables for all of them.</summary>
-    public static async Task<DistributedPlatform> StartAsync(Broker broker, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the five services; <paramref name="settings"/> adds or overrides environment variables for all of them,
+    /// <paramref name="podReadyDelay"/> sets how long the sandbox's pods take to become ready (a slow rollout).
+    /// </summary>
+    public static async Task<DistributedPlatform> StartAsync(Broker broker, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? podReadyDelay = null)
     {
         broker.Require();
         var virtualHost = $"e2e-{Guid.NewGuid():N}";
         var url = await broker.CreateVirtualHostAsync(virtualHost);
-        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Seed = "demo" });
+        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Seed = "demo", PodReadyDelay = podReadyDelay ?? new SandboxOptions().PodReadyDelay });
         var platform = new DistributedPlatform(broker, virtualHost, sandbox, Directory.CreateTempSubdirectory("k8s-agent-e2e-"));
         try
         {

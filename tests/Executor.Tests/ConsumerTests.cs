@@ -28,6 +28,7 @@ public sealed class ConsumerTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
             .AddSingleton(cluster.Client)
             .AddSingleton<ISnapshotStore>(cluster.Snapshots)
+            .AddSingleton<IExecutionRecordStore>(cluster.Records)
             .AddMassTransitTestHarness(x =>
             {
                 x.AddExecutorService(o =>

@@ -28,8 +28,9 @@ public sealed class SandboxServer : IAsyncDisposable
     private readonly List<Task> background = [];
     private readonly SandboxOptions options;
 
-    private SandboxServer(WebApplication app, SandboxOptions options, ObjectStore store, FaultInjector faults, Simulator controller, X509Certificate2? ca)
+    private SandboxServer(WebApplication app, SandboxOptions options, ObjectStore store, FaultInjector faults, WriteLog writes, Simulator controller, X509Certificate2? ca)
     {
+        Writes = writes;
         this.app = app;
         this.options = options;
         Store = store;
@@ -44,6 +45,9 @@ public sealed class SandboxServer : IAsyncDisposable
 
     public FaultInjector Faults { get; }
 
+    /// <summary>Every write request answered (the controller's own changes are not requests and are not in it).</summary>
+    public WriteLog Writes { get; }
+
     public Simulator Controller { get; }
 
     /// <summary>The generated CA that signed the server certificate (HTTPS only).</summary>
@@ -53,6 +57,7 @@ public sealed class SandboxServer : IAsyncDisposable
     {
         var store = new ObjectStore(options.TimeProvider);
         var faults = new FaultInjector(options.FaultSeed);
+        var writes = new WriteLog(options.TimeProvider);
         var controller = new Simulator(store, options);
         X509Certificate2? ca = null;
         X509Certificate2? serverCertificate = null;
@@ -77,7 +82,7 @@ public sealed class SandboxServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
-        var handler = new ApiHandler(store, faults, options);
+        var handler = new ApiHandler(store, faults, writes, options);
         app.Run(handler.HandleAsync);
 
         Seeding.Bootstrap(store, options);
@@ -90,7 +95,7 @@ public sealed class SandboxServer : IAsyncDisposable
             Seeding.Apply(store, seed);
         }
 
-        var server = new SandboxServer(app, options, store, faults, controller, ca);
+        var server = new SandboxServer(app, options, store, faults, writes, controller, ca);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "127.0.0.1")).Port;

@@ -1,37 +1,48 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Executor.Execution;
+using K8sAgentPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace K8sAgentPlatform.Executor.Consumers;
 
 /// <summary>
-/// ExecuteOperation -> OperationExecuted. Idempotent: a redelivered command for an operation already executed
-/// republishes the recorded outcome instead of applying the change a second time.
+/// ExecuteOperation -> OperationExecuted. Idempotent across restarts: the execution record says whether this
+/// operation finished (its recorded outcome is published again, the cluster is not touched), started and was
+/// interrupted (the executor resumes it without applying twice), or never started.
 /// </summary>
 public sealed class ExecuteOperationConsumer(
     OperationExecutor executor,
-    IExecutionRecords records,
+    IExecutionRecordStore records,
     ExecutionGate gate,
     ILogger<ExecuteOperationConsumer> logger) : IConsumer<ExecuteOperation>
 {
     public async Task Consume(ConsumeContext<ExecuteOperation> context)
     {
         var command = context.Message;
-        using var _ = await gate.EnterAsync(command.RequestId, command.Index, context.CancellationToken);
-        if (!command.DryRun && await records.FindAsync(command.RequestId, command.Index, context.CancellationToken) is { } done)
+        var ct = context.CancellationToken;
+        using var _ = await gate.EnterAsync(command.RequestId, command.Index, ct);
+        if (command.DryRun)
         {
-            logger.LogInformation("Operation {Index} of request {RequestId} was executed already; republishing its outcome", command.Index, command.RequestId);
-            await context.Publish(done, context.CancellationToken);
+            await context.Publish(await executor.ExecuteAsync(command, ct), ct);
             return;
         }
 
-        var outcome = await executor.ExecuteAsync(command, context.CancellationToken);
-        if (!command.DryRun)
+        var record = await records.FindAsync(command.RequestId, command.Index, ct);
+        if (record?.Outcome is { } done)
         {
-            await records.SaveAsync(outcome, context.CancellationToken);
+            logger.LogInformation("Operation {Index} of request {RequestId} was executed already; republishing its outcome", command.Index, command.RequestId);
+            await context.Publish(done, ct);
+            return;
         }
 
-        await context.Publish(outcome, context.CancellationToken);
+        if (record is not null)
+        {
+            logger.LogWarning("Operation {Index} of request {RequestId} started at {StartedAt} and was interrupted; resuming it", command.Index, command.RequestId, record.StartedAt);
+        }
+
+        var outcome = await executor.ExecuteAsync(command, record, ct);
+        var finished = await records.FinishAsync(outcome, ct);
+        await context.Publish(finished.Outcome ?? outcome, ct);
     }
 }

@@ -68,7 +68,9 @@ public sealed partial class OperationExecutor
                     .Where(p => evictable.Any(e => e.Metadata.Uid == p.Metadata.Uid) || Evictable(p, parameters))
                     .ToArray();
                 return await EvictAllAsync(run, now, daemons.Length, parameters.GracePeriodSeconds);
-            });
+            },
+            // Cordoned already: evicting what is left is the verification, and evicting again is harmless.
+            live => live?["spec"]?["unschedulable"]?.GetValue<bool>() == true);
     }
 
     private async Task<Outcome> EvictAllAsync(Run run, IReadOnlyList<V1Pod> pods, int skipped, int? gracePeriodSeconds)

@@ -160,6 +160,9 @@ public sealed partial class OperationExecutor
             CapturedAt = time.GetUtcNow(),
         }, run.CancellationToken);
         run.SnapshotId = saved.Id;
+        // A resumed manifest is applied again: a server-side apply of the same documents converges on the same
+        // state (a no-op where it is there already), and the first snapshot, the true pre-state, is the one kept.
+        await RecordStartAsync(run);
     }
 
     private static JsonObject Stub(ManifestObject item)

@@ -25,6 +25,7 @@ public sealed partial class OperationExecutor(
     RolloutVerifier verifier,
     SnapshotRestorer restorer,
     ISnapshotStore snapshots,
+    IExecutionRecordStore records,
     IOptions<ExecutorOptions> options,
     TimeProvider time,
     ILogger<OperationExecutor> logger)
@@ -34,10 +35,17 @@ public sealed partial class OperationExecutor(
 
     private IKubernetes Client => objects.Client;
 
-    public async Task<OperationExecuted> ExecuteAsync(ExecuteOperation command, CancellationToken cancellationToken)
+    public Task<OperationExecuted> ExecuteAsync(ExecuteOperation command, CancellationToken cancellationToken) =>
+        ExecuteAsync(command, interrupted: null, cancellationToken);
+
+    /// <summary>
+    /// Executes the operation; <paramref name="interrupted"/> is the record of an earlier attempt that started
+    /// changing the cluster and never finished (the executor stopped), which this attempt resumes.
+    /// </summary>
+    public async Task<OperationExecuted> ExecuteAsync(ExecuteOperation command, ExecutionRecord? interrupted, CancellationToken cancellationToken)
     {
-        var started = time.GetUtcNow();
-        var run = new Run(command, cancellationToken);
+        var started = interrupted?.StartedAt ?? time.GetUtcNow();
+        var run = new Run(command, cancellationToken) { StartedAt = started, Interrupted = command.DryRun ? null : interrupted };
         Outcome outcome;
         try
         {
@@ -76,7 +84,7 @@ public sealed partial class OperationExecutor(
             Result = outcome.Result,
             Error = outcome.Error,
             Evidence = outcome.Evidence,
-            StartedAt = started,
+            StartedAt = run.StartedAt,
             FinishedAt = time.GetUtcNow(),
         };
     }
@@ -128,19 +136,33 @@ public sealed partial class OperationExecutor(
 
     // refusal: why the change cannot apply to the object as read, or null. apply: sends the change with the
     // object's resourceVersion as precondition (a dry run when asked). verify: checks that it took effect.
-    private Task<Outcome> ChangeAsync(Run run, Func<JsonObject, string?> refusal, Func<JsonObject, bool, Task> apply, Func<JsonObject, Task<Outcome>> verify) =>
-        ChangeCheckedAsync(run, current => Task.FromResult(refusal(current)), apply, verify);
+    // applied: whether the live object (null when gone) is already in the state the change produces.
+    private Task<Outcome> ChangeAsync(Run run, Func<JsonObject, string?> refusal, Func<JsonObject, bool, Task> apply, Func<JsonObject, Task<Outcome>> verify, Func<JsonObject?, bool> applied) =>
+        ChangeCheckedAsync(run, current => Task.FromResult(refusal(current)), apply, verify, applied);
 
-    private async Task<Outcome> ChangeCheckedAsync(Run run, Func<JsonObject, Task<string?>> refusal, Func<JsonObject, bool, Task> apply, Func<JsonObject, Task<Outcome>> verify)
+    private async Task<Outcome> ChangeCheckedAsync(Run run, Func<JsonObject, Task<string?>> refusal, Func<JsonObject, bool, Task> apply, Func<JsonObject, Task<Outcome>> verify, Func<JsonObject?, bool> applied)
     {
         var ct = run.CancellationToken;
         var current = await objects.ReadAsync(run.Type, run.Namespace, run.Name, ct);
+        if (run.Interrupted is { } interrupted)
+        {
+            switch (await ResumeAsync(run, interrupted, current, applied))
+            {
+                case (Resumption.Verify, var before, _):
+                    await refusal(before);
+                    return await verify(before);
+                case (Resumption.Refuse, _, var why):
+                    return Outcome.Failed(why!);
+            }
+        }
+
         if (current is null)
         {
             return Outcome.Failed($"{run.Target} does not exist");
         }
 
-        if (run.Command.ExpectedResourceVersion is { } expected && current.ResourceVersion() != expected)
+        // A resumed attempt passed this check before it took the snapshot; only server fields moved since.
+        if (run.Interrupted is null && run.Command.ExpectedResourceVersion is { } expected && current.ResourceVersion() != expected)
         {
             return Outcome.Failed($"{run.Target} changed since it was approved (resourceVersion {expected}, now {current.ResourceVersion()}); not applied: it needs to be validated and approved again");
         }
@@ -202,6 +224,64 @@ public sealed partial class OperationExecutor(
         return await verify(current);
     }
 
+    private enum Resumption
+    {
+        Apply,
+        Verify,
+        Refuse,
+    }
+
+    /// <summary>
+    /// An earlier attempt stored its snapshot, recorded its start and then stopped (the executor was killed or
+    /// restarted) before recording an outcome: the change may or may not have reached the server. Applying again
+    /// blindly can apply twice (a restart restarts again, a scale overwrites what an autoscaler did since);
+    /// failing blindly rolls back a change that went through. So the live object decides, compared with the
+    /// snapshot and with the state the change produces: already in that state => it was applied, go on to
+    /// verification; managed fields still those of the snapshot => it never reached the server, apply it now
+    /// (the live resourceVersion is the precondition, so a concurrent writer still gets a 409, not an
+    /// overwrite); anything else => someone else changed the object meanwhile, and nothing is applied over it.
+    /// </summary>
+    private async Task<(Resumption, JsonObject, string?)> ResumeAsync(Run run, ExecutionRecord interrupted, JsonObject? current, Func<JsonObject?, bool> applied)
+    {
+        var snapshot = interrupted.SnapshotId is { } id ? await snapshots.GetAsync(id, run.CancellationToken) : null;
+        run.SnapshotId = snapshot?.Id;
+        var before = snapshot?.ObjectJson is { } json ? JsonNode.Parse(json)!.AsObject() : null;
+        if (before is null)
+        {
+            return (Resumption.Refuse, new JsonObject(),
+                $"{run.Target}: an earlier attempt of this operation was interrupted and its snapshot cannot be read; not applied again");
+        }
+
+        if (applied(current))
+        {
+            logger.LogInformation("Request {RequestId}: operation {Index} was interrupted after {Target} was changed; verifying it", run.Command.RequestId, run.Command.Index, run.Target);
+            return (Resumption.Verify, before, null);
+        }
+
+        if (current is not null && ManagedState.Same(before, current))
+        {
+            logger.LogInformation("Request {RequestId}: operation {Index} was interrupted before {Target} was changed; applying it", run.Command.RequestId, run.Command.Index, run.Target);
+            return (Resumption.Apply, before, null);
+        }
+
+        return (Resumption.Refuse, before, current is null
+            ? $"{run.Target} was deleted by someone else while this operation was interrupted; nothing was applied again"
+            : $"{run.Target} was changed by someone else while this operation was interrupted (resourceVersion {snapshot!.ResourceVersion} at the snapshot, now {current.ResourceVersion()}); " +
+              "nothing was applied again, so that change is not overwritten");
+    }
+
+    /// <summary>Records that the change is about to be applied, with its snapshot: what a restarted executor resumes from.</summary>
+    private async Task RecordStartAsync(Run run)
+    {
+        await records.StartAsync(new ExecutionRecord
+        {
+            RequestId = run.Command.RequestId,
+            OperationIndex = run.Command.Index,
+            SnapshotId = run.SnapshotId,
+            StartedAt = run.StartedAt,
+        }, run.CancellationToken);
+    }
+
     /// <summary>Stores the object as it was (idempotent per request and index: a redelivery keeps the first).</summary>
     private async Task<SnapshotDocument> SaveSnapshotAsync(Run run, JsonObject? current, bool existed)
     {
@@ -222,6 +302,7 @@ public sealed partial class OperationExecutor(
             CapturedAt = time.GetUtcNow(),
         }, run.CancellationToken);
         run.SnapshotId = saved.Id;
+        await RecordStartAsync(run);
         return saved;
     }
 
@@ -261,10 +342,13 @@ public sealed partial class OperationExecutor(
         var replicas = run.Parameters<ScaleParameters>().Replicas;
         int? before = null;
         return ChangeAsync(run,
-            current => OnlyFor(run, ResourceType.Deployment, ResourceType.StatefulSet, ResourceType.ReplicaSet),
-            async (current, dryRun) =>
+            current =>
             {
                 before = current["spec"]?["replicas"]?.GetValue<int>() ?? 1;
+                return OnlyFor(run, ResourceType.Deployment, ResourceType.StatefulSet, ResourceType.ReplicaSet);
+            },
+            async (current, dryRun) =>
+            {
                 var patch = Patch(ExecutorRequests.ScalePatch(replicas), V1Patch.PatchType.MergePatch, current);
                 var dry = dryRun ? All : null;
                 var ns = run.Namespace!;
@@ -275,15 +359,18 @@ public sealed partial class OperationExecutor(
                     _ => await Client.AppsV1.PatchNamespacedReplicaSetScaleAsync(body: patch, name: run.Name, namespaceParameter: ns, dryRun: dry, fieldManager: KubernetesObjects.FieldManager, cancellationToken: run.CancellationToken),
                 };
             },
-            _ => VerifyRolloutAsync(run, $"{run.Target} scaled from {before} to {replicas} replicas"));
+            _ => VerifyRolloutAsync(run, $"{run.Target} scaled from {before} to {replicas} replicas"),
+            live => live?["spec"]?["replicas"]?.GetValue<int>() == replicas);
     }
 
     private Task<Outcome> RestartAsync(Run run) =>
         ChangeAsync(run,
             _ => OnlyFor(run, ResourceType.Deployment, ResourceType.StatefulSet, ResourceType.DaemonSet),
             (current, dryRun) => objects.PatchAsync(run.Type, run.Namespace, run.Name,
-                Patch(ExecutorRequests.RestartPatch(time.GetUtcNow()), V1Patch.PatchType.StrategicMergePatch, current), dryRun, run.CancellationToken),
-            _ => VerifyRolloutAsync(run, $"{run.Target} restarted"));
+                Patch(ExecutorRequests.RestartPatch(run.StartedAt), V1Patch.PatchType.StrategicMergePatch, current), dryRun, run.CancellationToken),
+            _ => VerifyRolloutAsync(run, $"{run.Target} restarted"),
+            // The restart is stamped with the start of the first attempt, so a resumed one recognises its own.
+            live => live?["spec"]?["template"]?["metadata"]?["annotations"]?[ExecutorRequests.RestartedAtAnnotation]?.GetValue<string>() == ExecutorRequests.RestartedAt(run.StartedAt));
 
     private Task<Outcome> UpdateImageAsync(Run run)
     {
@@ -307,7 +394,9 @@ public sealed partial class OperationExecutor(
             },
             (current, dryRun) => objects.PatchAsync(run.Type, run.Namespace, run.Name,
                 Patch(ExecutorRequests.ImagePatch(image.ContainerName, image.Reference), V1Patch.PatchType.StrategicMergePatch, current), dryRun, run.CancellationToken),
-            _ => VerifyRolloutAsync(run, $"{run.Target}: container {image.ContainerName} image {before} -> {image.Reference}"));
+            _ => VerifyRolloutAsync(run, $"{run.Target}: container {image.ContainerName} image {before} -> {image.Reference}"),
+            live => (live?["spec"]?["template"]?["spec"]?["containers"] as JsonArray ?? []).OfType<JsonObject>()
+                .Any(c => c["name"]?.GetValue<string>() == image.ContainerName && c["image"]?.GetValue<string>() == image.Reference));
     }
 
     private Task<Outcome> UpdateConfigAsync(Run run)
@@ -320,16 +409,22 @@ public sealed partial class OperationExecutor(
             async before =>
             {
                 var after = await objects.ReadAsync(run.Type, run.Namespace, run.Name, run.CancellationToken);
-                var stored = after?["data"]?[config.Key]?.GetValue<string>();
-                var expected = run.Type == ResourceType.Secret ? Convert.ToBase64String(Encoding.UTF8.GetBytes(config.Value)) : config.Value;
-                // A server that keeps stringData as written (the sandbox does) rather than folding it into data.
-                var keptAsWritten = run.Type == ResourceType.Secret && after?["stringData"]?[config.Key]?.GetValue<string>() == config.Value;
                 var existed = before["data"]?[config.Key] is not null;
                 // Never the value itself: for a Secret it must not reach results, logs or the audit log.
-                return stored == expected || keptAsWritten
+                return HoldsValue(run.Type, after, config)
                     ? Outcome.Ok($"{run.Target}: key '{config.Key}' {(existed ? "updated" : "added")}")
                     : Outcome.Failed($"{run.Target}: key '{config.Key}' does not hold the new value after the change");
-            });
+            },
+            live => HoldsValue(run.Type, live, config));
+    }
+
+    private static bool HoldsValue(ResourceType type, JsonObject? live, UpdateConfigParameters config)
+    {
+        var stored = live?["data"]?[config.Key]?.GetValue<string>();
+        var expected = type == ResourceType.Secret ? Convert.ToBase64String(Encoding.UTF8.GetBytes(config.Value)) : config.Value;
+        // A server that keeps stringData as written (the sandbox does) rather than folding it into data.
+        var keptAsWritten = type == ResourceType.Secret && live?["stringData"]?[config.Key]?.GetValue<string>() == config.Value;
+        return stored == expected || keptAsWritten;
     }
 
     private Task<Outcome> DeleteAsync(Run run) =>
@@ -342,7 +437,8 @@ public sealed partial class OperationExecutor(
                 return gone.Success
                     ? Outcome.Ok($"{run.Target} deleted; snapshot {run.SnapshotId} can create it again")
                     : Outcome.Failed(gone.Summary, gone.Evidence);
-            });
+            },
+            live => live is null || live["metadata"]?["deletionTimestamp"] is not null);
 
     // ---- nodes ------------------------------------------------------------------------------------------
 
@@ -358,7 +454,8 @@ public sealed partial class OperationExecutor(
                 return now == unschedulable
                     ? Outcome.Ok($"{run.Target} {(unschedulable ? "cordoned: no new pods are scheduled on it" : "uncordoned: pods may be scheduled on it again")}")
                     : Outcome.Failed($"{run.Target} is {(now ? "still unschedulable" : "still schedulable")} after the change");
-            });
+            },
+            live => live is not null && (live["spec"]?["unschedulable"]?.GetValue<bool>() ?? false) == unschedulable);
 }
 
 /// <summary>One operation being executed.</summary>
@@ -377,6 +474,12 @@ internal sealed class Run(ExecuteOperation command, CancellationToken cancellati
     public string Target => Operation?.Target ?? "(no operation)";
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>When the first attempt started (a resumed attempt keeps it).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The record of an earlier attempt that started changing the cluster and never finished.</summary>
+    public ExecutionRecord? Interrupted { get; init; }
 
     public string? SnapshotId { get; set; }
 

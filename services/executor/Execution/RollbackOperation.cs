@@ -47,6 +47,14 @@ public sealed partial class OperationExecutor
 
         // This rollback is a change too: its own snapshot makes it reversible.
         var current = await objects.ReadAsync(run.Type, run.Namespace, run.Name, ct);
+        if (run.Interrupted is not null && Restored(snapshot, current))
+        {
+            // Interrupted after the restore: the object holds the snapshot's state already; restoring is not repeated.
+            run.SnapshotId = run.Interrupted.SnapshotId;
+            await snapshots.MarkConsumedAsync(snapshotId, time.GetUtcNow(), ct);
+            return Outcome.Ok($"snapshot {snapshotId} restored (before an interruption of the executor)");
+        }
+
         await SaveSnapshotAsync(run, current, existed: current is not null);
         var restored = await restorer.RestoreAsync(snapshot, settings.Verification, ct);
         if (!restored.Success)
@@ -57,6 +65,11 @@ public sealed partial class OperationExecutor
         await snapshots.MarkConsumedAsync(snapshotId, time.GetUtcNow(), ct);
         return Outcome.Ok($"snapshot {snapshotId} restored: {restored.Message}");
     }
+
+    private static bool Restored(SnapshotDocument snapshot, JsonObject? live) =>
+        snapshot.Existed
+            ? live is not null && snapshot.ObjectJson is { } json && ManagedState.Same(JsonNode.Parse(json)!.AsObject(), live)
+            : live is null;
 
     /// <summary>Like kubectl rollout undo: the pod template of an earlier revision becomes the current one.</summary>
     private Task<Outcome> RollbackToRevisionAsync(Run run, int? revision)
@@ -96,7 +109,10 @@ public sealed partial class OperationExecutor
                     new JsonObject { ["op"] = "replace", ["path"] = "/metadata/resourceVersion", ["value"] = current.ResourceVersion() });
                 await objects.PatchAsync(run.Type, run.Namespace, run.Name, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), dryRun, run.CancellationToken);
             },
-            _ => VerifyRolloutAsync(run, $"{run.Target} rolled back to revision {chosen}"));
+            _ => VerifyRolloutAsync(run, $"{run.Target} rolled back to revision {chosen}"),
+            // The target revision is chosen from the history, which the rollback itself changes: an interrupted
+            // rollback cannot tell from the live object whether it went through, so it is never applied again.
+            _ => false);
     }
 
     private sealed record HistoryEntry(long Revision, JsonNode Template);

@@ -14,6 +14,7 @@ public static class MongoMapping
 {
     public const string SnapshotsCollection = "snapshots";
     public const string AuditCollection = "audit";
+    public const string ExecutionsCollection = "executions";
 
     public static readonly IReadOnlyList<MongoIndex> SnapshotIndexes =
     [
@@ -27,6 +28,41 @@ public static class MongoMapping
         new("ux_sequence", new BsonDocument { { "sequence", 1 } }, true),
         new("ix_request_sequence", new BsonDocument { { "request_id", 1 }, { "sequence", 1 } }, false),
     ];
+
+    public static readonly IReadOnlyList<MongoIndex> ExecutionIndexes =
+    [
+        new("ux_request_operation", new BsonDocument { { "request_id", 1 }, { "operation_index", 1 } }, true),
+    ];
+
+    /// <summary>One document per operation; the outcome is nested (null until it finished).</summary>
+    public static BsonDocument ToBson(ExecutionRecord record)
+    {
+        ExecutionPayload.Validate(record);
+        return new BsonDocument
+        {
+            { "request_id", Uuid(record.RequestId) },
+            { "operation_index", record.OperationIndex },
+            { "snapshot_id", Text(record.SnapshotId) },
+            { "started_at", Date(record.StartedAt) },
+            { "finished_at", record.Outcome is { } finished ? Date(finished.FinishedAt) : BsonNull.Value },
+            { "outcome", record.Outcome is { } outcome ? BsonJson.ToDocument(ExecutionPayload.OutcomeJson(outcome)) : BsonNull.Value },
+        };
+    }
+
+    public static ExecutionRecord ExecutionFromBson(BsonDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return new ExecutionRecord
+        {
+            RequestId = ReadUuid(document["request_id"]),
+            OperationIndex = document["operation_index"].AsInt32,
+            SnapshotId = ReadText(document, "snapshot_id"),
+            StartedAt = ReadDate(document["started_at"]),
+            Outcome = document.GetValue("outcome", BsonNull.Value) is BsonDocument outcome
+                ? ExecutionPayload.ReadOutcome(BsonJson.ToJson(outcome))
+                : null,
+        };
+    }
 
     public static BsonDocument ToBson(SnapshotDocument snapshot, IObjectProtector protector)
     {

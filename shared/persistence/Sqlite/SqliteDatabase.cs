@@ -43,6 +43,15 @@ public sealed class SqliteDatabase
             hash TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS ix_audit_request ON audit (request_id, sequence);
+        CREATE TABLE IF NOT EXISTS executions (
+            request_id TEXT NOT NULL,
+            operation_index INTEGER NOT NULL,
+            snapshot_id TEXT NULL,
+            started_at_us INTEGER NOT NULL,
+            finished_at_us INTEGER NULL,
+            outcome_json TEXT NULL,
+            PRIMARY KEY (request_id, operation_index)
+        );
         """;
 
     private readonly string connectionString;

@@ -38,7 +38,16 @@ internal sealed class TestCluster : IAsyncDisposable
         Objects = new KubernetesObjects(Client);
         Verifier = new RolloutVerifier(Client, TimeProvider.System);
         Restorer = new SnapshotRestorer(Objects, Verifier);
-        Executor = new OperationExecutor(Objects, Verifier, Restorer, Snapshots, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<OperationExecutor>.Instance);
+        Executor = NewExecutor();
+    }
+
+    /// <summary>Another executor on the same cluster and stores: the process after a restart.</summary>
+    public OperationExecutor NewExecutor(IKubernetes? client = null)
+    {
+        var objects = client is null ? Objects : new KubernetesObjects(client);
+        var verifier = client is null ? Verifier : new RolloutVerifier(client, TimeProvider.System);
+        return new OperationExecutor(objects, verifier, new SnapshotRestorer(objects, verifier), Snapshots, Records,
+            Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System, NullLogger<OperationExecutor>.Instance);
     }
 
     public SandboxServer Sandbox { get; }
@@ -54,6 +63,8 @@ internal sealed class TestCluster : IAsyncDisposable
     public SnapshotRestorer Restorer { get; }
 
     public InMemorySnapshotStore Snapshots { get; } = new();
+
+    public InMemoryExecutionRecordStore Records { get; } = new();
 
     public OperationExecutor Executor { get; }
 

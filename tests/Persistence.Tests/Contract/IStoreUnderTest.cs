@@ -13,6 +13,11 @@ public interface IStoreUnderTest : IAsyncDisposable
 
     IAuditLog Audit { get; }
 
+    IExecutionRecordStore Executions { get; }
+
+    /// <summary>A second execution record store on the same storage (a restarted executor).</summary>
+    IExecutionRecordStore OtherExecutions { get; }
+
     IAuditLog OtherAudit { get; }
 
     /// <summary>Everything stored for the snapshot, as text: the row's columns or the BSON document.</summary>

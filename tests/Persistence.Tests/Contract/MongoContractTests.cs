@@ -34,6 +34,8 @@ internal sealed class MongoStoreUnderTest : IStoreUnderTest
         OtherSnapshots = new MongoSnapshotStore(two.GetDatabase(databaseName), protector);
         Audit = new MongoAuditLog(one.GetDatabase(databaseName), time);
         OtherAudit = new MongoAuditLog(two.GetDatabase(databaseName), time);
+        Executions = new MongoExecutionRecordStore(one.GetDatabase(databaseName));
+        OtherExecutions = new MongoExecutionRecordStore(two.GetDatabase(databaseName));
     }
 
     public ISnapshotStore Snapshots { get; }
@@ -43,6 +45,10 @@ internal sealed class MongoStoreUnderTest : IStoreUnderTest
     public IAuditLog Audit { get; }
 
     public IAuditLog OtherAudit { get; }
+
+    public IExecutionRecordStore Executions { get; }
+
+    public IExecutionRecordStore OtherExecutions { get; }
 
     private IMongoCollection<BsonDocument> SnapshotCollection => one.GetDatabase(databaseName).GetCollection<BsonDocument>(MongoMapping.SnapshotsCollection);
 

@@ -4,7 +4,7 @@ using K8sAgentPlatform.Contracts.Intent;
 namespace K8sAgentPlatform.Persistence.Tests.Contract;
 
 /// <summary>The behaviour every store must show; each store's test class supplies the store.</summary>
-public abstract class PersistenceContract
+public abstract partial class PersistenceContract
 {
     private protected ManualTime Time { get; } = new(TestData.T0);
 

@@ -26,6 +26,8 @@ internal sealed class SqliteStoreUnderTest : IStoreUnderTest
         OtherSnapshots = new SqliteSnapshotStore(two, protector);
         Audit = new SqliteAuditLog(one, time);
         OtherAudit = new SqliteAuditLog(two, time);
+        Executions = new SqliteExecutionRecordStore(one);
+        OtherExecutions = new SqliteExecutionRecordStore(two);
     }
 
     public string Path { get; }
@@ -37,6 +39,10 @@ internal sealed class SqliteStoreUnderTest : IStoreUnderTest
     public IAuditLog Audit { get; }
 
     public IAuditLog OtherAudit { get; }
+
+    public IExecutionRecordStore Executions { get; }
+
+    public IExecutionRecordStore OtherExecutions { get; }
 
     public async Task<string> RawSnapshotAsync(string id)
     {

@@ -160,4 +160,57 @@ public sealed class MongoMappingTests : IDisposable
     [Fact]
     public void Only_a_json_object_becomes_a_document() =>
         Should.Throw<ArgumentException>(() => BsonJson.ToDocument("[1]"));
+
+    [Fact]
+    public void A_started_execution_maps_to_named_fields_with_a_null_outcome()
+    {
+        var record = new ExecutionRecord
+        {
+            RequestId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
+            OperationIndex = 1,
+            SnapshotId = "snap-0123456789abcdef",
+            StartedAt = TestData.T0,
+        };
+
+        var document = ThroughWire(MongoMapping.ToBson(record));
+
+        document.Names.ShouldBe(["request_id", "operation_index", "snapshot_id", "started_at", "finished_at", "outcome"]);
+        document["request_id"].AsBsonBinaryData.SubType.ShouldBe(BsonBinarySubType.UuidStandard);
+        document["operation_index"].BsonType.ShouldBe(BsonType.Int32);
+        document["started_at"].BsonType.ShouldBe(BsonType.DateTime);
+        document["finished_at"].ShouldBe(BsonNull.Value);
+        document["outcome"].ShouldBe(BsonNull.Value);
+        MongoMapping.ExecutionFromBson(document).ShouldBe(record);
+    }
+
+    [Fact]
+    public void A_finished_execution_nests_its_outcome_and_reads_it_back()
+    {
+        var requestId = Guid.NewGuid();
+        var outcome = new Contracts.OperationExecuted
+        {
+            RequestId = requestId,
+            Index = 0,
+            Success = false,
+            SnapshotId = "snap-0123456789abcdef",
+            Error = "rollout failed",
+            Evidence = ["pod web-1: ImagePullBackOff"],
+            StartedAt = TestData.T0,
+            FinishedAt = TestData.T0.AddSeconds(3),
+        };
+        var record = new ExecutionRecord { RequestId = requestId, OperationIndex = 0, SnapshotId = outcome.SnapshotId, StartedAt = TestData.T0, Outcome = outcome };
+
+        var document = ThroughWire(MongoMapping.ToBson(record));
+        var read = MongoMapping.ExecutionFromBson(document);
+
+        document["outcome"].BsonType.ShouldBe(BsonType.Document);
+        document["outcome"]["Success"].ShouldBe(BsonBoolean.False);
+        document["finished_at"].BsonType.ShouldBe(BsonType.DateTime);
+        read.Outcome!.Evidence.ShouldBe(["pod web-1: ImagePullBackOff"]);
+        (read.Outcome with { Evidence = outcome.Evidence }).ShouldBe(outcome);
+        MongoMapping.ExecutionIndexes.Select(i => (i.Name, i.Keys.ToJson(), i.Unique)).ShouldBe([
+            ("ux_request_operation", """{ "request_id" : 1, "operation_index" : 1 }""", true),
+        ]);
+        MongoMapping.ExecutionsCollection.ShouldBe("executions");
+    }
 }

@@ -33,6 +33,7 @@ public sealed class RegistrationTests : IDisposable
 
         snapshots.ShouldBeOfType<SqliteSnapshotStore>();
         audit.ShouldBeOfType<SqliteAuditLog>();
+        provider.GetRequiredService<IExecutionRecordStore>().ShouldBeOfType<SqliteExecutionRecordStore>();
         File.Exists(path).ShouldBeTrue();
         var keyFile = path + ".key";
         File.Exists(keyFile).ShouldBeTrue();
@@ -81,6 +82,7 @@ public sealed class RegistrationTests : IDisposable
 
         host.Services.GetRequiredService<ISnapshotStore>().ShouldBeOfType<MongoSnapshotStore>();
         host.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<MongoAuditLog>();
+        host.Services.GetRequiredService<IExecutionRecordStore>().ShouldBeOfType<MongoExecutionRecordStore>();
         File.Exists(Path.Combine(directory.Path, "mongo.key")).ShouldBeTrue();
     }
 
@@ -94,6 +96,7 @@ public sealed class RegistrationTests : IDisposable
         await host.StartAsync();
 
         host.Services.GetRequiredService<IAuditLog>().ShouldBeOfType<MongoAuditLog>();
+        host.Services.GetRequiredService<IExecutionRecordStore>().ShouldBeOfType<MongoExecutionRecordStore>();
         host.Services.GetRequiredService<IOptions<PersistenceOptions>>().Value.MongoDatabase.ShouldBe("k8s_agent");
         await host.StopAsync();
     }

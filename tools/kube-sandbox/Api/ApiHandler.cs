@@ -10,11 +10,13 @@ using Microsoft.AspNetCore.Http;
 namespace K8sAgentPlatform.KubeSandbox.Api;
 
 /// <summary>Routes Kubernetes REST requests to the store: the whole API surface in one place.</summary>
-internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, SandboxOptions options)
+internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, WriteLog writes, SandboxOptions options)
 {
     private static readonly string[] OpenPaths = ["/version", "/healthz", "/livez", "/readyz"];
 
     private sealed record Target(ResourceType Type, string? Namespace, string? Name, string? Subresource);
+
+    private sealed record PendingWrite(string Verb, Target Target, bool DryRun);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -56,6 +58,14 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
         catch (Exception e) when (!http.Response.HasStarted)
         {
             await WriteJsonAsync(http, 500, ApiException.Internal(e.Message).ToStatus());
+        }
+        finally
+        {
+            // Logged once answered, so the status says whether the write went through.
+            if (http.Items[typeof(PendingWrite)] is PendingWrite write)
+            {
+                writes.Add(write.Verb, write.Target.Type.Plural, write.Target.Namespace, write.Target.Name, write.Target.Subresource, write.DryRun, http.Response.StatusCode);
+            }
         }
     }
 
@@ -119,11 +129,15 @@ internal sealed class ApiHandler(ObjectStore store, FaultInjector faults, Sandbo
         {
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         }
+        var dryRun = query["dryRun"].Contains("All");
+        if (verb is not ("get" or "list" or "watch"))
+        {
+            http.Items[typeof(PendingWrite)] = new PendingWrite(verb, t, dryRun);
+        }
         if (faults.Roll(verb, t.Type, t.Name) is { } injected)
         {
             throw injected;
         }
-        var dryRun = query["dryRun"].Contains("All");
         switch (verb)
         {
             case "watch":

@@ -1,33 +1,4 @@
-using System.Collections.Concurrent;
-using K8sAgentPlatform.Contracts;
-
 namespace K8sAgentPlatform.Executor.Execution;
-
-/// <summary>
-/// The outcome of every operation executed, by request and index: a redelivered ExecuteOperation republishes
-/// the recorded outcome instead of applying the change twice.
-/// </summary>
-public interface IExecutionRecords
-{
-    Task<OperationExecuted?> FindAsync(Guid requestId, int index, CancellationToken cancellationToken = default);
-
-    Task SaveAsync(OperationExecuted outcome, CancellationToken cancellationToken = default);
-}
-
-/// <summary>Records kept in memory: enough for one process (the embedded host, tests).</summary>
-public sealed class InMemoryExecutionRecords : IExecutionRecords
-{
-    private readonly ConcurrentDictionary<(Guid, int), OperationExecuted> records = new();
-
-    public Task<OperationExecuted?> FindAsync(Guid requestId, int index, CancellationToken cancellationToken = default) =>
-        Task.FromResult(records.TryGetValue((requestId, index), out var found) ? found : null);
-
-    public Task SaveAsync(OperationExecuted outcome, CancellationToken cancellationToken = default)
-    {
-        records.TryAdd((outcome.RequestId, outcome.Index), outcome);
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>One execution at a time per (request, index), so two deliveries of one command never race.</summary>
 public sealed class ExecutionGate
