@@ -1,6 +1,7 @@
 using k8s;
 using K8sAgentPlatform.Executor.Consumers;
 using K8sAgentPlatform.Executor.Execution;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,8 @@ public static class ExecutorServiceExtensions
         }
 
         services.AddKubernetesClient();
+        services.AddPlatformMetrics();
+        services.AddHostedService<ActiveSnapshotsGauge>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
         services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));

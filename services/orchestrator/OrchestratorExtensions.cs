@@ -1,3 +1,5 @@
+using K8sAgentPlatform.Hosting;
+using K8sAgentPlatform.Orchestrator.Monitoring;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
@@ -32,6 +34,8 @@ public static class OrchestratorExtensions
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
         services.TryAddSingleton<ConfirmationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfirmationSweeper>());
+        services.AddPlatformMetrics();
+        services.AddHostedService<RequestStateGauges>();
         return services;
     }
 }

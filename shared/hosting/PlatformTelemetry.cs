@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,6 +24,8 @@ public static class PlatformTelemetry
     public static IServiceCollection AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddPlatformMetrics();
+        services.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         services.AddLogging(logging => logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
@@ -45,9 +46,7 @@ public static class PlatformTelemetry
             })
             .WithMetrics(m =>
             {
-                m.AddMeter(SourceName, "MassTransit")
-                    .AddView("k8s_agent_intent_classification_duration_seconds",
-                        new ExplicitBucketHistogramConfiguration { Boundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] })
+                m.AddMeter(PlatformMetrics.MeterName, "MassTransit")
                     .AddPrometheusExporter();
                 if (otlp)
                 {
@@ -56,7 +55,4 @@ public static class PlatformTelemetry
             });
         return services;
     }
-
-    /// <summary>A meter shared by every part of one process.</summary>
-    public static readonly Meter Meter = new(SourceName);
 }

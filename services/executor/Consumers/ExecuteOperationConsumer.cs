@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Executor.Execution;
+using K8sAgentPlatform.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,7 @@ public sealed class ExecuteOperationConsumer(
     OperationExecutor executor,
     IExecutionRecords records,
     ExecutionGate gate,
+    PlatformMetrics metrics,
     ILogger<ExecuteOperationConsumer> logger) : IConsumer<ExecuteOperation>
 {
     public async Task Consume(ConsumeContext<ExecuteOperation> context)
@@ -30,6 +32,11 @@ public sealed class ExecuteOperationConsumer(
         if (!command.DryRun)
         {
             await records.SaveAsync(outcome, context.CancellationToken);
+            // Counted once per operation: a redelivery republishes above without counting, and a dry run changes nothing.
+            if (command.Operation is { } operation)
+            {
+                metrics.OperationExecuted(operation.OperationType, operation.ResourceType, operation.Namespace, outcome.Success);
+            }
         }
 
         await context.Publish(outcome, context.CancellationToken);
