@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,8 @@ public static class PlatformTelemetry
             .WithTracing(t =>
             {
                 t.AddSource(SourceName, $"{SourceName}.*", "MassTransit")
-                    .AddAspNetCoreInstrumentation()
+                    // Probes and scrapes arrive every few seconds and would bury the requests worth reading.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
                     .AddHttpClientInstrumentation();
                 if (otlp)
                 {
@@ -55,4 +57,13 @@ public static class PlatformTelemetry
             });
         return services;
     }
+
+    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+
+    /// <summary>
+    /// A meter shared by every part of one process. The brief's instruments live in <see cref="PlatformMetrics"/>
+    /// (per container, so tests can listen to one); this stays for code that records outside a container.
+    /// </summary>
+    public static readonly Meter Meter = new(SourceName);
 }
