@@ -30,4 +30,8 @@ public sealed class ExecutorOptions
     /// <summary>get_logs of a workload reads at most this many of its pods.</summary>
     [Range(1, 50)]
     public int MaxLogPods { get; set; } = 5;
+
+    /// <summary>How often the unconsumed snapshots are counted for the k8s_agent_active_snapshots gauge.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan SnapshotGaugeInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

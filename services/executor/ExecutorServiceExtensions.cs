@@ -1,6 +1,7 @@
 using k8s;
 using K8sAgentPlatform.Executor.Consumers;
 using K8sAgentPlatform.Executor.Execution;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
 using MassTransit;
@@ -28,6 +29,8 @@ public static class ExecutorServiceExtensions
         }
 
         services.AddKubernetesClient();
+        services.AddPlatformMetrics();
+        services.AddHostedService<ActiveSnapshotsGauge>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
         services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,3 +1,4 @@
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Consumers;
 using K8sAgentPlatform.Intent.OpenAi;
 using K8sAgentPlatform.Intent.Offline;
@@ -17,6 +18,7 @@ public static class IntentServiceExtensions
     /// </summary>
     public static IServiceCollection AddIntentParsing(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPlatformMetrics();
         services.AddOpenAiIntentParser(configuration);
         services.AddOptions<IntentOptions>().BindConfiguration(IntentOptions.Section);
         services.TryAddSingleton<IClusterContextSource, ConfiguredClusterContext>();

@@ -1,4 +1,6 @@
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Consumers;
+using K8sAgentPlatform.Orchestrator.Monitoring;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
@@ -66,6 +68,8 @@ public static class OrchestratorExtensions
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
         services.TryAddSingleton<ConfirmationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfirmationSweeper>());
+        services.AddPlatformMetrics();
+        services.AddHostedService<RequestStateGauges>();
         return services;
     }
 }

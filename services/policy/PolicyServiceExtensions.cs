@@ -1,4 +1,5 @@
 using k8s;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Policy.Consumers;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Policy.Kubernetes;
@@ -30,6 +31,7 @@ public static class PolicyServiceExtensions
     {
         var options = new PolicyServiceOptions();
         configure?.Invoke(options);
+        services.AddPlatformMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => options.Settings ?? (options.PolicyFile is { } path ? Policies.PolicyFile.Load(path) : PolicySettings.Default));
         services.TryAddSingleton(sp => new PolicyEvaluator(

@@ -1,4 +1,5 @@
 using k8s;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Policy.Evaluation;
@@ -27,6 +28,7 @@ public static class RollbackServiceExtensions
         }
 
         services.AddKubernetesClient();
+        services.AddPlatformMetrics();
         services.AddPolicyService();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));

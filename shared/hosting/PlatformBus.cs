@@ -38,6 +38,7 @@ public static class PlatformBus
             {
                 endpoint.UseMessageRetry(r => r.Exponential(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
                 endpoint.UseInMemoryOutbox(context);
+                endpoint.UseConsumeFilter(typeof(RequestLogScope<>), context);
             });
 
             if (options.IsRabbitMq)

@@ -25,6 +25,8 @@ public static class PlatformTelemetry
     public static IServiceCollection AddPlatformTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var otlp = !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddPlatformMetrics();
+        services.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         services.AddLogging(logging => logging.AddJsonConsole(o =>
         {
             o.IncludeScopes = true;
@@ -36,7 +38,8 @@ public static class PlatformTelemetry
             .WithTracing(t =>
             {
                 t.AddSource(SourceName, $"{SourceName}.*", "MassTransit")
-                    .AddAspNetCoreInstrumentation()
+                    // Probes and scrapes arrive every few seconds and would bury the requests worth reading.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
                     .AddHttpClientInstrumentation();
                 if (otlp)
                 {
@@ -45,9 +48,7 @@ public static class PlatformTelemetry
             })
             .WithMetrics(m =>
             {
-                m.AddMeter(SourceName, "MassTransit")
-                    .AddView("k8s_agent_intent_classification_duration_seconds",
-                        new ExplicitBucketHistogramConfiguration { Boundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] })
+                m.AddMeter(PlatformMetrics.MeterName, "MassTransit")
                     .AddPrometheusExporter();
                 if (otlp)
                 {
@@ -57,6 +58,12 @@ public static class PlatformTelemetry
         return services;
     }
 
-    /// <summary>A meter shared by every part of one process.</summary>
+    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+
+    /// <summary>
+    /// A meter shared by every part of one process. The brief's instruments live in <see cref="PlatformMetrics"/>
+    /// (per container, so tests can listen to one); this stays for code that records outside a container.
+    /// </summary>
     public static readonly Meter Meter = new(SourceName);
 }

@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Executor.Execution;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class ExecuteOperationConsumer(
     OperationExecutor executor,
     IExecutionRecordStore records,
     ExecutionGate gate,
+    PlatformMetrics metrics,
     ILogger<ExecuteOperationConsumer> logger) : IConsumer<ExecuteOperation>
 {
     public async Task Consume(ConsumeContext<ExecuteOperation> context)
@@ -43,6 +45,12 @@ public sealed class ExecuteOperationConsumer(
 
         var outcome = await executor.ExecuteAsync(command, record, ct);
         var finished = await records.FinishAsync(outcome, ct);
+        // Counted once per operation: a redelivery republishes above without counting, and a dry run changes nothing.
+        if (command.Operation is { } operation)
+        {
+            metrics.OperationExecuted(operation.OperationType, operation.ResourceType, operation.Namespace, (finished.Outcome ?? outcome).Success);
+        }
+
         await context.Publish(finished.Outcome ?? outcome, ct);
     }
 }

@@ -7,6 +7,7 @@ using k8s.Autorest;
 using k8s.Models;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
 using Microsoft.Extensions.Logging;
@@ -46,6 +47,11 @@ public sealed partial class OperationExecutor(
     {
         var started = interrupted?.StartedAt ?? time.GetUtcNow();
         var run = new Run(command, cancellationToken) { StartedAt = started, Interrupted = command.DryRun ? null : interrupted };
+        using var activity = PlatformTelemetry.Source.StartActivity("executor execute");
+        activity?.SetTag("k8s_agent.operation_index", command.Index);
+        activity?.SetTag("k8s_agent.operation_type", command.Operation is { } op && Enum.IsDefined(op.OperationType) ? WireNames.Of(op.OperationType) : null);
+        activity?.SetTag("k8s_agent.namespace", command.Operation?.Namespace);
+        activity?.SetTag("k8s_agent.dry_run", command.DryRun);
         Outcome outcome;
         try
         {
@@ -64,6 +70,12 @@ public sealed partial class OperationExecutor(
         catch (UnusableRequestException e)
         {
             outcome = Outcome.Failed(e.Message);
+        }
+
+        activity?.SetTag("k8s_agent.success", outcome.Success);
+        if (!outcome.Success)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "operation failed");
         }
 
         if (outcome.Success)
@@ -179,49 +191,57 @@ public sealed partial class OperationExecutor(
         }
 
         var snapshot = await SaveSnapshotAsync(run, current, existed: true);
-        for (var attempt = 1; ; attempt++)
+        using (var applying = PlatformTelemetry.Source.StartActivity("executor apply"))
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await apply(current, false);
-                break;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                var again = await objects.ReadAsync(run.Type, run.Namespace, run.Name, ct);
-                if (again is null)
+                applying?.SetTag("k8s_agent.attempts", attempt);
+                try
                 {
-                    await Unused(snapshot);
-                    return Outcome.Failed($"{run.Target} was deleted by someone else between the snapshot and the change; nothing was applied");
+                    await apply(current, false);
+                    break;
                 }
-
-                if (!ManagedState.Same(current, again))
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
                 {
-                    await Unused(snapshot);
-                    return Outcome.Failed(
-                        $"{run.Target} was changed by someone else between the snapshot (resourceVersion {current.ResourceVersion()}) and the change (now {again.ResourceVersion()}); " +
-                        "nothing was applied, so that change is not overwritten: validate the request again against the new state");
-                }
+                    applying?.AddEvent(new System.Diagnostics.ActivityEvent("conflict"));
+                    var again = await objects.ReadAsync(run.Type, run.Namespace, run.Name, ct);
+                    if (again is null)
+                    {
+                        await Unused(snapshot);
+                        return Outcome.Failed($"{run.Target} was deleted by someone else between the snapshot and the change; nothing was applied");
+                    }
 
-                if (attempt >= settings.MaxConflictRetries)
-                {
-                    await Unused(snapshot);
-                    return Outcome.Failed($"{run.Target} kept changing (409 Conflict {attempt} times in a row); nothing was applied");
-                }
+                    if (!ManagedState.Same(current, again))
+                    {
+                        await Unused(snapshot);
+                        return Outcome.Failed(
+                            $"{run.Target} was changed by someone else between the snapshot (resourceVersion {current.ResourceVersion()}) and the change (now {again.ResourceVersion()}); " +
+                            "nothing was applied, so that change is not overwritten: validate the request again against the new state");
+                    }
 
-                if (await refusal(again) is { } refusedNow)
-                {
-                    await Unused(snapshot);
-                    return Outcome.Failed($"{run.Target}: {refusedNow}");
-                }
+                    if (attempt >= settings.MaxConflictRetries)
+                    {
+                        await Unused(snapshot);
+                        return Outcome.Failed($"{run.Target} kept changing (409 Conflict {attempt} times in a row); nothing was applied");
+                    }
 
-                // Only server-written fields (status, revision annotations) moved: the snapshot still holds.
-                logger.LogDebug("Request {RequestId}: {Target} moved from {Old} to {New} (server fields only); applying again", run.Command.RequestId, run.Target, current.ResourceVersion(), again.ResourceVersion());
-                current = again;
+                    if (await refusal(again) is { } refusedNow)
+                    {
+                        await Unused(snapshot);
+                        return Outcome.Failed($"{run.Target}: {refusedNow}");
+                    }
+
+                    // Only server-written fields (status, revision annotations) moved: the snapshot still holds.
+                    logger.LogDebug("Request {RequestId}: {Target} moved from {Old} to {New} (server fields only); applying again", run.Command.RequestId, run.Target, current.ResourceVersion(), again.ResourceVersion());
+                    current = again;
+                }
             }
         }
 
-        return await verify(current);
+        using var verifying = PlatformTelemetry.Source.StartActivity("executor verify");
+        var verified = await verify(current);
+        verifying?.SetTag("k8s_agent.success", verified.Success);
+        return verified;
     }
 
     private enum Resumption

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Parsing;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -14,6 +16,7 @@ public sealed class RequestSubmittedConsumer(
     IIntentParser parser,
     IClusterContextSource contextSource,
     TimeProvider time,
+    PlatformMetrics metrics,
     ILogger<RequestSubmittedConsumer> logger) : IConsumer<RequestSubmitted>
 {
     public const string ProvidedParser = "provided";
@@ -39,7 +42,21 @@ public sealed class RequestSubmittedConsumer(
         }
 
         var clusterContext = await contextSource.GetAsync(context.CancellationToken);
-        var result = await parser.ParseAsync(request.Text, clusterContext, context.CancellationToken);
+        IntentParseResult result;
+        using (var activity = PlatformTelemetry.Source.StartActivity("intent classify"))
+        {
+            var started = Stopwatch.GetTimestamp();
+            result = await parser.ParseAsync(request.Text, clusterContext, context.CancellationToken);
+            var outcome = result is IntentParseFailed f ? f.Code : "parsed";
+            metrics.IntentClassified(result.Parser, outcome, Stopwatch.GetElapsedTime(started));
+            activity?.SetTag("k8s_agent.parser", result.Parser);
+            activity?.SetTag("k8s_agent.outcome", outcome);
+            if (result is IntentParseSucceeded parsed)
+            {
+                activity?.SetTag("k8s_agent.operation_count", parsed.Intent.Operations.Count);
+            }
+        }
+
         switch (result)
         {
             case IntentParseSucceeded ok:

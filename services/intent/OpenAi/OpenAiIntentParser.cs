@@ -1,8 +1,10 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Parsing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -70,17 +72,28 @@ public sealed partial class OpenAiIntentParser(
                 [$"original_request: must be at most {Bounds.MaxOriginalRequest} characters, got {text.Length}"]);
         }
 
+        // GenAI semantic conventions: the model and the outcome, never the prompt (it may carry what the user pasted).
+        using var activity = PlatformTelemetry.Source.StartActivity($"chat {settings.Model}", ActivityKind.Client);
+        activity?.SetTag("gen_ai.operation.name", "chat");
+        activity?.SetTag("gen_ai.system", "openai");
+        activity?.SetTag("gen_ai.request.model", settings.Model);
         ChatMessage[] messages = [new SystemChatMessage(IntentPrompt.Build(context)), new UserChatMessage(text)];
         var history = new List<string>();
         var started = timeProvider.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
+            activity?.SetTag("k8s_agent.attempts", attempt);
             var (completion, failure) = await AttemptAsync(client, messages, cancellationToken).ConfigureAwait(false);
             if (completion is not null)
             {
                 var result = Interpret(completion, text, context);
-                LogParsed(logger, settings.Model, attempt, timeProvider.GetElapsedTime(started).TotalMilliseconds,
-                    result is IntentParseFailed failed ? failed.Code : "ok");
+                var outcome = result is IntentParseFailed failed ? failed.Code : "ok";
+                activity?.SetTag("gen_ai.response.model", completion.Model);
+                activity?.SetTag("gen_ai.response.finish_reasons", completion.FinishReason.ToString());
+                activity?.SetTag("gen_ai.usage.input_tokens", completion.Usage?.InputTokenCount);
+                activity?.SetTag("gen_ai.usage.output_tokens", completion.Usage?.OutputTokenCount);
+                activity?.SetTag("k8s_agent.outcome", outcome);
+                LogParsed(logger, settings.Model, attempt, timeProvider.GetElapsedTime(started).TotalMilliseconds, outcome);
                 return result;
             }
 
@@ -89,6 +102,8 @@ public sealed partial class OpenAiIntentParser(
             var tooLong = failure.RetryAfter > MaxRetryAfter;
             if (!failure.Retryable || !retriesLeft || tooLong)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, failure.Kind.ToString());
+                activity?.SetTag("error.type", failure.Kind.ToString());
                 LogGaveUp(logger, settings.Model, attempt, failure.Summary, timeProvider.GetElapsedTime(started).TotalMilliseconds);
                 return GiveUp(failure, attempt, history);
             }

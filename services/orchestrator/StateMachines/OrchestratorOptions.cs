@@ -14,4 +14,8 @@ public sealed class OrchestratorOptions
     /// <summary>How often the sweeper looks for expired confirmations.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the requests per state are counted for the k8s_agent_requests_in_state gauges.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan StateGaugeInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Policy.Rules;
 using MassTransit;
@@ -11,7 +12,7 @@ namespace K8sAgentPlatform.Policy.Consumers;
 /// Validates every operation of a parsed intent and publishes one <see cref="OperationValidated"/> per
 /// operation. Redelivery publishes the same verdicts again; the saga keys them by request id and index.
 /// </summary>
-public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time, ILogger<IntentParsedConsumer> logger) : IConsumer<IntentParsed>
+public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time, PlatformMetrics metrics, ILogger<IntentParsedConsumer> logger) : IConsumer<IntentParsed>
 {
     public async Task Consume(ConsumeContext<IntentParsed> context)
     {
@@ -20,6 +21,7 @@ public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider
         var intent = message.Intent;
         if (intent?.Operations is not { Count: > 0 })
         {
+            metrics.OperationBlocked(null, RuleIds.IntentValid);
             // A publisher outside .NET can send an intent without operations; the saga still needs a
             // verdict to leave Validating, so it gets one rejection.
             await context.Publish(new OperationValidated
@@ -38,6 +40,8 @@ public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider
         }
 
         var verdict = await evaluator.EvaluateAsync(intent, context.CancellationToken);
+        metrics.RecordBlocked(verdict, intent);
+        metrics.RecordRisk(verdict);
         logger.LogInformation("Policy verdict for {RequestId}: {ApprovedCount} of {Count} operations approved, confirmation {RequiresConfirmation}",
             message.RequestId, verdict.Operations.Count(o => o.Approved), verdict.Operations.Count, verdict.RequiresConfirmation);
         foreach (var operation in verdict.Operations)

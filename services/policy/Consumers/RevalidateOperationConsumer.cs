@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Policy.Evaluation;
 using MassTransit;
 
@@ -9,7 +10,7 @@ namespace K8sAgentPlatform.Policy.Consumers;
 /// Checks one approved operation again right before it runs, against the live object: same rules, same dry
 /// run, and the object's current resourceVersion, which the saga compares with the one approval bound to.
 /// </summary>
-public sealed class RevalidateOperationConsumer(PolicyEvaluator evaluator, TimeProvider time) : IConsumer<RevalidateOperation>
+public sealed class RevalidateOperationConsumer(PolicyEvaluator evaluator, TimeProvider time, PlatformMetrics metrics) : IConsumer<RevalidateOperation>
 {
     public async Task Consume(ConsumeContext<RevalidateOperation> context)
     {
@@ -23,7 +24,9 @@ public sealed class RevalidateOperationConsumer(PolicyEvaluator evaluator, TimeP
             EstimatedRiskLevel = message.ModelRiskLevel,
             Summary = $"Re-validation of operation {message.Index} before it runs",
         };
-        var verdict = (await evaluator.EvaluateAsync(single, context.CancellationToken)).Operations.Single() with { Index = message.Index };
+        var verdicts = await evaluator.EvaluateAsync(single, context.CancellationToken);
+        metrics.RecordBlocked(verdicts, single);
+        var verdict = verdicts.Operations.Single() with { Index = message.Index };
         await context.Publish(verdict.ToMessage(message.RequestId, message.Count, time.GetUtcNow(), preExecution: true), context.CancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Policy.Kubernetes;
 using K8sAgentPlatform.Policy.Policies;
 using K8sAgentPlatform.Policy.Rules;
@@ -23,6 +24,7 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
 
     public async Task<IntentVerdict> EvaluateAsync(KubernetesIntent intent, CancellationToken cancellationToken = default)
     {
+        using var activity = PlatformTelemetry.Source.StartActivity("policy evaluate");
         var verdicts = new List<OperationVerdict>();
         foreach (var (context, intentErrors) in Operations(intent))
         {
@@ -36,7 +38,12 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
             verdicts.Add(Finish(context, findings, live));
         }
 
-        return new IntentVerdict(verdicts);
+        var verdict = new IntentVerdict(verdicts);
+        activity?.SetTag("k8s_agent.operation_count", verdicts.Count);
+        activity?.SetTag("k8s_agent.approved", verdict.Approved);
+        activity?.SetTag("k8s_agent.requires_confirmation", verdict.RequiresConfirmation);
+        activity?.SetTag("k8s_agent.rules", string.Join(",", verdicts.SelectMany(v => v.Reasons).Select(RuleIds.Of).Distinct()));
+        return verdict;
     }
 
     private IEnumerable<(OperationContext Context, IReadOnlyList<string> IntentErrors)> Operations(KubernetesIntent intent)

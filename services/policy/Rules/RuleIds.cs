@@ -31,4 +31,8 @@ public static class RuleIds
     public const string GitOps = "live.gitops";
     public const string DryRun = "live.dry_run";
     public const string ApiFailure = "live.api";
+
+    /// <summary>The rule id a reason starts with ("[scale.max_replicas] ..."); "policy_violation" when it names none.</summary>
+    public static string Of(string reason) =>
+        reason.StartsWith('[') && reason.IndexOf(']') is > 1 and var end ? reason[1..end] : "policy_violation";
 }

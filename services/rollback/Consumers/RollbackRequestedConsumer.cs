@@ -1,4 +1,5 @@
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Rollback.Validation;
@@ -19,11 +20,14 @@ public sealed class RollbackRequestedConsumer(
     IRollbackValidator validator,
     IOptions<RollbackOptions> options,
     TimeProvider time,
+    PlatformMetrics metrics,
     ILogger<RollbackRequestedConsumer> logger) : IConsumer<RollbackRequested>
 {
     public async Task Consume(ConsumeContext<RollbackRequested> context)
     {
         var request = context.Message;
+        using var activity = PlatformTelemetry.Source.StartActivity("rollback restore");
+        activity?.SetTag("k8s_agent.trigger", Trigger(request));
         var ct = context.CancellationToken;
         var snapshot = await FindAsync(request, ct);
         if (snapshot is null)
@@ -50,6 +54,7 @@ public sealed class RollbackRequestedConsumer(
         }
 
         logger.LogInformation("Request {RequestId}: restoring snapshot {SnapshotId} of {Kind} {Name} for {Principal}", request.RequestId, snapshot.Id, snapshot.Kind, snapshot.Name, request.Principal);
+        activity?.SetTag("k8s_agent.snapshot_id", snapshot.Id);
         var outcome = await restorer.RestoreAsync(snapshot, options.Value.Verification, ct);
         if (!outcome.Success)
         {
@@ -65,6 +70,8 @@ public sealed class RollbackRequestedConsumer(
             return;
         }
 
+        metrics.RollbackFinished(IsAutomatic(request), success: true);
+        activity?.SetTag("k8s_agent.success", true);
         await context.Publish(new RollbackCompleted
         {
             RequestId = request.RequestId,
@@ -73,6 +80,11 @@ public sealed class RollbackRequestedConsumer(
             Message = outcome.Message,
         }, ct);
     }
+
+    // Only the saga names the operation it compensates; a rollback asked through the API names none.
+    private static bool IsAutomatic(RollbackRequested request) => request.OperationIndex is not null;
+
+    private static string Trigger(RollbackRequested request) => IsAutomatic(request) ? "automatic" : "manual";
 
     private async Task<SnapshotDocument?> FindAsync(RollbackRequested request, CancellationToken ct)
     {
@@ -103,6 +115,8 @@ public sealed class RollbackRequestedConsumer(
     private async Task FailAsync(ConsumeContext<RollbackRequested> context, string? snapshotId, string error)
     {
         logger.LogWarning("Request {RequestId}: rollback failed: {Error}", context.Message.RequestId, error);
+        metrics.RollbackFinished(IsAutomatic(context.Message), success: false);
+        System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "rollback failed");
         await context.Publish(new RollbackFailed
         {
             RequestId = context.Message.RequestId,
