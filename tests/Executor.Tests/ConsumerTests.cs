@@ -23,23 +23,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         cluster = await StartAsync();
-        var fast = FastOptions();
-        provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .AddSingleton(cluster.Client)
-            .AddSingleton<ISnapshotStore>(cluster.Snapshots)
-            .AddSingleton<IExecutionRecordStore>(cluster.Records)
-            .AddMassTransitTestHarness(x =>
-            {
-                x.AddExecutorService(o =>
-                {
-                    o.Verification = fast.Verification;
-                    o.EvictionRetryInterval = fast.EvictionRetryInterval;
-                });
-                x.AddRollbackService(o => o.Verification = fast.Verification);
-            })
-            .Configure<TestHarnessOptions>(o => o.TestTimeout = TimeSpan.FromSeconds(60))
-            .BuildServiceProvider(true);
+        provider = cluster.HarnessProvider();
         harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
     }

@@ -26,18 +26,7 @@ public sealed class MetricsTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         cluster = await StartAsync();
-        var fast = FastOptions();
-        provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .AddSingleton(cluster.Client)
-            .AddSingleton<ISnapshotStore>(cluster.Snapshots)
-            .AddMassTransitTestHarness(x =>
-            {
-                x.AddExecutorService(o => o.Verification = fast.Verification);
-                x.AddRollbackService(o => o.Verification = fast.Verification);
-            })
-            .Configure<TestHarnessOptions>(o => o.TestTimeout = TimeSpan.FromSeconds(60))
-            .BuildServiceProvider(true);
+        provider = cluster.HarnessProvider();
         metrics = new MetricsListener(provider.GetRequiredService<PlatformMetrics>());
         harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();

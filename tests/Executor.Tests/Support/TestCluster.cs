@@ -5,6 +5,12 @@ using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Executor.Execution;
 using K8sAgentPlatform.KubeSandbox;
 using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Rollback;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -103,6 +109,31 @@ internal sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(sandbox, options ?? FastOptions(), extraHandlers);
         await cluster.Objects.CreateAsync(ResourceType.Namespace, Parse($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{Ns}}}"}}"""), dryRun: false, default);
         return cluster;
+    }
+
+    /// <summary>
+    /// The executor and rollback consumers on the MassTransit test harness, with this cluster's client, snapshot
+    /// store and execution records and the fast deadlines; the caller starts the harness and disposes the provider.
+    /// </summary>
+    public ServiceProvider HarnessProvider()
+    {
+        var fast = FastOptions();
+        return new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddSingleton(Client)
+            .AddSingleton<ISnapshotStore>(Snapshots)
+            .AddSingleton<IExecutionRecordStore>(Records)
+            .AddMassTransitTestHarness(x =>
+            {
+                x.AddExecutorService(o =>
+                {
+                    o.Verification = fast.Verification;
+                    o.EvictionRetryInterval = fast.EvictionRetryInterval;
+                });
+                x.AddRollbackService(o => o.Verification = fast.Verification);
+            })
+            .Configure<TestHarnessOptions>(o => o.TestTimeout = TimeSpan.FromSeconds(60))
+            .BuildServiceProvider(true);
     }
 
     public static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
