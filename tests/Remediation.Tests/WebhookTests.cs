@@ -121,8 +121,11 @@ public sealed class WebhookTests(WebhookPlatformFixture fixture) : IClassFixture
         var request = await view.Content.ReadFromJsonAsync<JsonElement>();
         request.GetProperty("principal").GetString().ShouldBe("alertmanager:orders-restart");
         request.GetProperty("source").GetString().ShouldBe("alertmanager");
-        // The saga takes it up asynchronously; the other tests count requests, so let it land first.
+        // The saga and the tracker finish it asynchronously (policy rejects it: there is no deployment "orders"), and
+        // the other tests count requests and outcomes, so let it end before the next test starts.
         await Eventually.HoldsAsync(async () => await Platform.Store.LoadAsync(id) is not null, TimeSpan.FromSeconds(30), "the saga took the request up");
+        await Eventually.HoldsAsync(() => Platform.Coordinator.InFlight.All(r => r.RequestId != id), TimeSpan.FromSeconds(30),
+            "the remediation left the in-flight set");
     }
 
     [Fact]

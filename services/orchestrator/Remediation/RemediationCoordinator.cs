@@ -255,6 +255,8 @@ public sealed class RemediationCoordinator(
                 return;
             }
 
+            // Counted before it leaves the in-flight set, so whoever sees it gone also sees its outcome.
+            Count(done.Rule, outcome);
             inFlight.Remove(done.Alert.Fingerprint);
             var rule = rules.Rules.FirstOrDefault(r => r.Name == done.Rule);
             cooldowns[(done.Rule, done.Resource)] = now + (rule?.Cooldown ?? TimeSpan.Zero);
@@ -279,7 +281,6 @@ public sealed class RemediationCoordinator(
             }
         }
 
-        Count(done.Rule, outcome);
         await audit.AppendAsync(new AuditRecord("remediation-finished", $"{Principal}:{done.Rule}", requestId,
             $"alert {done.Alert.Name} ({done.Alert.Fingerprint}): {finalState}", outcome), cancellationToken);
         if (opened)
