@@ -1,6 +1,5 @@
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Persistence;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,28 +15,19 @@ public sealed class ActiveSnapshotsGauge(
     PlatformMetrics metrics,
     IOptions<ExecutorOptions> options,
     TimeProvider time,
-    ILogger<ActiveSnapshotsGauge> logger) : BackgroundService
+    ILogger<ActiveSnapshotsGauge> logger) : PeriodicBackgroundService(time, logger)
 {
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         metrics.ReportActiveSnapshots(await snapshots.CountUnconsumedAsync(cancellationToken));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SnapshotGaugeInterval, time);
-        do
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The gauge keeps its last value; the store's own health shows elsewhere.
-                logger.LogWarning(e, "Counting active snapshots failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.SnapshotGaugeInterval;
+
+    protected override bool RunAtStart => true;
+
+    // The gauge keeps its last value; the store's own health shows elsewhere.
+    protected override string FailureMessage => "Counting active snapshots failed";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => RefreshAsync(cancellationToken);
 }

@@ -1,7 +1,6 @@
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +16,7 @@ public sealed class RequestStateGauges(
     PlatformMetrics metrics,
     TimeProvider time,
     IOptions<OrchestratorOptions> options,
-    ILogger<RequestStateGauges> logger) : BackgroundService
+    ILogger<RequestStateGauges> logger) : PeriodicBackgroundService(time, logger)
 {
     public static readonly IReadOnlyList<string> NonFinalStates = ["Parsing", "Validating", "AwaitingConfirmation", "Executing", "Compensating"];
 
@@ -26,7 +25,7 @@ public sealed class RequestStateGauges(
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var samples = new List<RequestStateSample>();
         foreach (var state in NonFinalStates)
         {
@@ -38,20 +37,11 @@ public sealed class RequestStateGauges(
         metrics.ReportRequestStates(samples);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.StateGaugeInterval, time);
-        do
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Counting requests per state failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override TimeSpan Interval => options.Value.StateGaugeInterval;
+
+    protected override bool RunAtStart => true;
+
+    protected override string FailureMessage => "Counting requests per state failed";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => RefreshAsync(cancellationToken);
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -80,28 +81,34 @@ public static partial class RemediationRulesFile
             return false;
         }
 
-        rules = new Reader(found).Read(stream.Documents[0].RootNode);
+        var reader = new Reader();
+        rules = reader.Read(stream.Documents[0].RootNode);
+        found.AddRange(reader.Errors);
         return found.Count == 0;
     }
 
-    private sealed class Reader(List<RulesFileError> errors)
+    private sealed class Reader
     {
+        private readonly YamlFileReader yaml = new();
+
+        public IEnumerable<RulesFileError> Errors => yaml.Errors.Select(e => new RulesFileError(e.Line, e.Column, e.Key, e.Message));
+
         public RemediationRules Read(YamlNode root)
         {
             var list = new List<RemediationRule>();
-            if (Mapping(root, "") is not { } top)
+            if (yaml.Mapping(root, "") is not { } top)
             {
                 return new RemediationRules(list);
             }
 
             YamlNode? rulesNode = null;
-            foreach (var (key, value) in Entries(top, "", ["version", "rules"]))
+            foreach (var (key, value) in yaml.Entries(top, "", ["version", "rules"]))
             {
                 if (key == "version")
                 {
-                    if (Scalar(value, "version") is { } v && v != "1")
+                    if (yaml.Scalar(value, "version") is { } v && v != "1")
                     {
-                        Error(value, "version", $"must be 1, got '{v}'");
+                        yaml.Error(value, "version", $"must be 1, got '{v}'");
                     }
                 }
                 else
@@ -112,19 +119,19 @@ public static partial class RemediationRulesFile
 
             if (rulesNode is null)
             {
-                Error(root, "rules", "is required: a list of rules");
+                yaml.Error(root, "rules", "is required: a list of rules");
                 return new RemediationRules(list);
             }
 
             if (rulesNode is not YamlSequenceNode sequence)
             {
-                Error(rulesNode, "rules", "must be a list of rules");
+                yaml.Error(rulesNode, "rules", "must be a list of rules");
                 return new RemediationRules(list);
             }
 
             if (sequence.Children.Count > MaxRules)
             {
-                Error(sequence, "rules", $"at most {MaxRules} rules");
+                yaml.Error(sequence, "rules", $"at most {MaxRules} rules");
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
@@ -134,7 +141,7 @@ public static partial class RemediationRulesFile
                 {
                     if (!names.Add(rule.Name))
                     {
-                        Error(sequence.Children[i], $"rules[{i}].name", $"'{rule.Name}' is already the name of another rule");
+                        yaml.Error(sequence.Children[i], $"rules[{i}].name", $"'{rule.Name}' is already the name of another rule");
                     }
 
                     list.Add(rule);
@@ -146,12 +153,12 @@ public static partial class RemediationRulesFile
 
         private RemediationRule? Rule(YamlNode node, string path)
         {
-            if (Mapping(node, path) is not { } mapping)
+            if (yaml.Mapping(node, path) is not { } mapping)
             {
                 return null;
             }
 
-            var before = errors.Count;
+            var before = yaml.Errors.Count;
             string? name = null;
             List<LabelMatcher>? matchers = null;
             LabelTemplate? text = null;
@@ -161,16 +168,16 @@ public static partial class RemediationRulesFile
             YamlNode? operationNode = null;
             var autoConfirm = false;
             var cooldown = TimeSpan.FromMinutes(10);
-            foreach (var (key, value) in Entries(mapping, path, ["name", "matchers", "text", "operation_type", "operation_count", "operation", "auto_confirm", "cooldown"]))
+            foreach (var (key, value) in yaml.Entries(mapping, path, ["name", "matchers", "text", "operation_type", "operation_count", "operation", "auto_confirm", "cooldown"]))
             {
                 var at = $"{path}.{key}";
                 switch (key)
                 {
                     case "name":
-                        name = Scalar(value, at);
+                        name = yaml.Scalar(value, at);
                         if (name is not null && !RuleName().IsMatch(name))
                         {
-                            Error(value, at, "must be 1 to 63 lowercase letters, digits and '-' (it becomes part of the principal alertmanager:<name>)");
+                            yaml.Error(value, at, "must be 1 to 63 lowercase letters, digits and '-' (it becomes part of the principal alertmanager:<name>)");
                         }
 
                         break;
@@ -181,17 +188,17 @@ public static partial class RemediationRulesFile
                         text = Template(value, at);
                         break;
                     case "operation_type":
-                        type = Enum<OperationType>(value, at);
+                        type = yaml.Enum<OperationType>(value, at);
                         break;
                     case "operation_count":
-                        count = Int(value, at, 1, Bounds.MaxOperations) ?? 1;
+                        count = yaml.Int(value, at, 1, Bounds.MaxOperations) ?? 1;
                         break;
                     case "operation":
                         operationNode = value;
                         operation = Operation(value, at);
                         break;
                     case "auto_confirm":
-                        autoConfirm = Bool(value, at) ?? false;
+                        autoConfirm = yaml.Bool(value, at) ?? false;
                         break;
                     default:
                         cooldown = Duration(value, at) ?? cooldown;
@@ -201,30 +208,30 @@ public static partial class RemediationRulesFile
 
             if (name is null)
             {
-                Error(node, $"{path}.name", "is required");
+                yaml.Error(node, $"{path}.name", "is required");
             }
 
-            if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "matchers") || matchers is { Count: 0 } && errors.Count == before)
+            if (!mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value == "matchers") || matchers is { Count: 0 } && yaml.Errors.Count == before)
             {
-                Error(node, $"{path}.matchers", "is required: at least one label matcher, e.g. alertname=\"KubePodCrashLooping\"");
+                yaml.Error(node, $"{path}.matchers", "is required: at least one label matcher, e.g. alertname=\"KubePodCrashLooping\"");
             }
 
-            if ((text is null) == (operationNode is null) && errors.Count == before)
+            if ((text is null) == (operationNode is null) && yaml.Errors.Count == before)
             {
-                Error(node, path, "needs exactly one of 'text' (a request in plain language) and 'operation' (a typed operation)");
+                yaml.Error(node, path, "needs exactly one of 'text' (a request in plain language) and 'operation' (a typed operation)");
             }
 
-            if (text is not null && type is null && errors.Count == before)
+            if (text is not null && type is null && yaml.Errors.Count == before)
             {
-                Error(node, $"{path}.operation_type", "is required with 'text': the one operation type the text must produce");
+                yaml.Error(node, $"{path}.operation_type", "is required with 'text': the one operation type the text must produce");
             }
 
             if (operationNode is not null && mapping.Children.Keys.OfType<YamlScalarNode>().Any(k => k.Value is "operation_type" or "operation_count"))
             {
-                Error(node, path, "'operation_type' and 'operation_count' go with 'text'; a typed 'operation' names its own type");
+                yaml.Error(node, path, "'operation_type' and 'operation_count' go with 'text'; a typed 'operation' names its own type");
             }
 
-            if (errors.Count > before)
+            if (yaml.Errors.Count > before)
             {
                 return null;
             }
@@ -245,29 +252,29 @@ public static partial class RemediationRulesFile
 
         private OperationTemplate? Operation(YamlNode node, string path)
         {
-            if (Mapping(node, path) is not { } mapping)
+            if (yaml.Mapping(node, path) is not { } mapping)
             {
                 return null;
             }
 
-            var before = errors.Count;
+            var before = yaml.Errors.Count;
             OperationType? type = null;
             ResourceType? resource = null;
             LabelTemplate? name = null, ns = null, reason = null;
             var parameters = new Dictionary<string, LabelTemplate>(StringComparer.Ordinal);
             YamlMappingNode? parametersNode = null;
-            foreach (var (key, value) in Entries(mapping, path, ["operation_type", "resource_type", "resource_name", "namespace", "parameters", "reason"]))
+            foreach (var (key, value) in yaml.Entries(mapping, path, ["operation_type", "resource_type", "resource_name", "namespace", "parameters", "reason"]))
             {
                 var at = $"{path}.{key}";
                 switch (key)
                 {
-                    case "operation_type": type = Enum<OperationType>(value, at); break;
-                    case "resource_type": resource = Enum<ResourceType>(value, at); break;
+                    case "operation_type": type = yaml.Enum<OperationType>(value, at); break;
+                    case "resource_type": resource = yaml.Enum<ResourceType>(value, at); break;
                     case "resource_name": name = Template(value, at); break;
                     case "namespace": ns = Template(value, at); break;
                     case "reason": reason = Template(value, at); break;
                     default:
-                        parametersNode = Mapping(value, at);
+                        parametersNode = yaml.Mapping(value, at);
                         foreach (var (k, v) in parametersNode?.Children.Select(c => (c.Key, c.Value)) ?? [])
                         {
                             var keyName = k is YamlScalarNode { Value: { } s } ? s : "";
@@ -283,29 +290,29 @@ public static partial class RemediationRulesFile
 
             if (type is null)
             {
-                Error(node, $"{path}.operation_type", "is required");
+                yaml.Error(node, $"{path}.operation_type", "is required");
             }
 
             if (resource is null)
             {
-                Error(node, $"{path}.resource_type", "is required");
+                yaml.Error(node, $"{path}.resource_type", "is required");
             }
 
             if (name is null)
             {
-                Error(node, $"{path}.resource_name", "is required");
+                yaml.Error(node, $"{path}.resource_name", "is required");
             }
 
             if (type is { } t && resource is { } r)
             {
                 if (!OperationRules.ResourcesFor(t).Contains(r))
                 {
-                    Error(node, $"{path}.resource_type", $"{WireNames.Of(t)} does not apply to {WireNames.Of(r)} (it applies to {string.Join(", ", OperationRules.ResourcesFor(t).Select(x => WireNames.Of(x)))})");
+                    yaml.Error(node, $"{path}.resource_type", $"{WireNames.Of(t)} does not apply to {WireNames.Of(r)} (it applies to {string.Join(", ", OperationRules.ResourcesFor(t).Select(x => WireNames.Of(x)))})");
                 }
 
                 if (r.IsClusterScoped() != (ns is null))
                 {
-                    Error(node, $"{path}.namespace", r.IsClusterScoped() ? $"a {WireNames.Of(r)} has no namespace" : "is required");
+                    yaml.Error(node, $"{path}.namespace", r.IsClusterScoped() ? $"a {WireNames.Of(r)} has no namespace" : "is required");
                 }
 
                 var known = ParameterNames(t);
@@ -314,28 +321,28 @@ public static partial class RemediationRulesFile
                     var keyName = k is YamlScalarNode { Value: { } s } ? s : "";
                     if (!known.Contains(keyName))
                     {
-                        Error(k, $"{path}.parameters.{keyName}", known.Count == 0
+                        yaml.Error(k, $"{path}.parameters.{keyName}", known.Count == 0
                             ? $"{WireNames.Of(t)} takes no parameters"
                             : $"unknown parameter of {WireNames.Of(t)} (known: {string.Join(", ", known)})");
                     }
                 }
             }
 
-            return errors.Count > before ? null : new OperationTemplate(type!.Value, resource!.Value, name!, ns, parameters, reason);
+            return yaml.Errors.Count > before ? null : new OperationTemplate(type!.Value, resource!.Value, name!, ns, parameters, reason);
         }
 
         private List<LabelMatcher>? Matchers(YamlNode node, string path)
         {
             if (node is not YamlSequenceNode sequence)
             {
-                Error(node, path, "must be a list of label matchers such as alertname=\"KubePodCrashLooping\"");
+                yaml.Error(node, path, "must be a list of label matchers such as alertname=\"KubePodCrashLooping\"");
                 return null;
             }
 
             var matchers = new List<LabelMatcher>();
             for (var i = 0; i < sequence.Children.Count; i++)
             {
-                if (Scalar(sequence.Children[i], $"{path}[{i}]") is not { } text)
+                if (yaml.Scalar(sequence.Children[i], $"{path}[{i}]") is not { } text)
                 {
                     continue;
                 }
@@ -346,7 +353,7 @@ public static partial class RemediationRulesFile
                 }
                 else
                 {
-                    Error(sequence.Children[i], $"{path}[{i}]", problem!);
+                    yaml.Error(sequence.Children[i], $"{path}[{i}]", problem!);
                 }
             }
 
@@ -355,7 +362,7 @@ public static partial class RemediationRulesFile
 
         private LabelTemplate? Template(YamlNode node, string path)
         {
-            if (Scalar(node, path) is not { } text)
+            if (yaml.Scalar(node, path) is not { } text)
             {
                 return null;
             }
@@ -365,79 +372,13 @@ public static partial class RemediationRulesFile
                 return template;
             }
 
-            Error(node, path, problem!);
+            yaml.Error(node, path, problem!);
             return null;
-        }
-
-        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, string section, string[] known)
-        {
-            foreach (var (keyNode, value) in mapping.Children)
-            {
-                var key = keyNode is YamlScalarNode { Value: { } k } ? k : "";
-                if (!known.Contains(key, StringComparer.Ordinal))
-                {
-                    Error(keyNode, section.Length == 0 ? key : $"{section}.{key}", $"unknown key (known here: {string.Join(", ", known)})");
-                    continue;
-                }
-
-                yield return (key, value);
-            }
-        }
-
-        private YamlMappingNode? Mapping(YamlNode node, string key)
-        {
-            if (node is YamlMappingNode mapping)
-            {
-                return mapping;
-            }
-
-            Error(node, key, "must be a mapping of keys to values");
-            return null;
-        }
-
-        private string? Scalar(YamlNode node, string key)
-        {
-            if (node is YamlScalarNode { Value: { } value })
-            {
-                return value;
-            }
-
-            Error(node, key, "must be a single value");
-            return null;
-        }
-
-        private int? Int(YamlNode node, string key, int min, int max)
-        {
-            if (Scalar(node, key) is not { } text)
-            {
-                return null;
-            }
-
-            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-            {
-                return value;
-            }
-
-            Error(node, key, $"must be a whole number from {min} to {max}, got '{text}'");
-            return null;
-        }
-
-        private bool? Bool(YamlNode node, string key)
-        {
-            switch (Scalar(node, key))
-            {
-                case null: return null;
-                case "true": return true;
-                case "false": return false;
-                case var other:
-                    Error(node, key, $"must be true or false, got '{other}'");
-                    return null;
-            }
         }
 
         private TimeSpan? Duration(YamlNode node, string key)
         {
-            if (Scalar(node, key) is not { } text)
+            if (yaml.Scalar(node, key) is not { } text)
             {
                 return null;
             }
@@ -458,28 +399,9 @@ public static partial class RemediationRulesFile
                 }
             }
 
-            Error(node, key, $"must be a duration such as 30s, 10m, 2h or 1d, at most 7d, got '{text}'");
+            yaml.Error(node, key, $"must be a duration such as 30s, 10m, 2h or 1d, at most 7d, got '{text}'");
             return null;
         }
-
-        private TEnum? Enum<TEnum>(YamlNode node, string key) where TEnum : struct, System.Enum
-        {
-            if (Scalar(node, key) is not { } text)
-            {
-                return null;
-            }
-
-            if (WireNames.TryParse<TEnum>(text, out var value))
-            {
-                return value;
-            }
-
-            Error(node, key, $"must be one of {string.Join(", ", WireNames.All<TEnum>())}, got '{text}'");
-            return null;
-        }
-
-        private void Error(YamlNode node, string key, string message) =>
-            errors.Add(new RulesFileError((int)node.Start.Line, (int)node.Start.Column, key, message));
     }
 
     /// <summary>The JSON names of an operation type's parameters, read from the contract type.</summary>

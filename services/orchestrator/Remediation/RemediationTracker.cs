@@ -1,10 +1,10 @@
 using System.Text.Json;
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +22,7 @@ public sealed class RemediationTracker(
     IServiceScopeFactory scopes,
     TimeProvider time,
     IOptions<RemediationOptions> options,
-    ILogger<RemediationTracker> logger) : BackgroundService
+    ILogger<RemediationTracker> logger) : PeriodicBackgroundService(time, logger)
 {
     public const string HttpClientName = "alertmanager";
 
@@ -45,12 +45,12 @@ public sealed class RemediationTracker(
             {
                 await coordinator.MarkEffectiveAsync(check, cancellationToken);
             }
-            else if (firing is null && time.GetUtcNow() >= check.Deadline)
+            else if (firing is null && Time.GetUtcNow() >= check.Deadline)
             {
                 // Unknown is not ineffective: holding a resource on a guess would block remediation for good.
                 await coordinator.MarkUnverifiedAsync(check, cancellationToken);
             }
-            else if (firing == true && time.GetUtcNow() >= check.Deadline && await coordinator.MarkIneffectiveAsync(check, cancellationToken))
+            else if (firing == true && Time.GetUtcNow() >= check.Deadline && await coordinator.MarkIneffectiveAsync(check, cancellationToken))
             {
                 using var scope = scopes.CreateScope();
                 await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new RemediationIneffective
@@ -61,7 +61,7 @@ public sealed class RemediationTracker(
                     Resource = check.Resource,
                     AlertLabels = check.Alert.Labels,
                     CompletedAt = check.CompletedAt,
-                    CheckedAt = time.GetUtcNow(),
+                    CheckedAt = Time.GetUtcNow(),
                 }, cancellationToken);
             }
         }
@@ -87,25 +87,14 @@ public sealed class RemediationTracker(
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Cannot ask Alertmanager at {Url} whether alert {Fingerprint} resolved: {Error}", baseUrl, check.Alert.Fingerprint, e.Message);
+            Logger.LogWarning("Cannot ask Alertmanager at {Url} whether alert {Fingerprint} resolved: {Error}", baseUrl, check.Alert.Fingerprint, e.Message);
             return null;
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await TrackOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A store or broker hiccup must not stop tracking for good; the next tick tries again.
-                logger.LogWarning(e, "Remediation tracking failed; retrying at the next interval");
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override string FailureMessage => "Remediation tracking failed; retrying at the next interval";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => TrackOnceAsync(cancellationToken);
 }

@@ -1,9 +1,9 @@
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,12 +19,12 @@ public sealed class ConfirmationSweeper(
     IServiceScopeFactory scopes,
     TimeProvider time,
     IOptions<OrchestratorOptions> options,
-    ILogger<ConfirmationSweeper> logger) : BackgroundService
+    ILogger<ConfirmationSweeper> logger) : PeriodicBackgroundService(time, logger)
 {
     /// <summary>Publishes one ConfirmationExpired per overdue request; returns how many.</summary>
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken = default)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var overdue = await store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation", ConfirmationDeadlineBefore: now, Limit: 500), cancellationToken);
         if (overdue.Count == 0)
         {
@@ -35,27 +35,16 @@ public sealed class ConfirmationSweeper(
         var publisher = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
         foreach (var request in overdue)
         {
-            logger.LogInformation("Request {RequestId} passed its confirmation deadline {Deadline}", request.CorrelationId, request.ConfirmationDeadline);
+            Logger.LogInformation("Request {RequestId} passed its confirmation deadline {Deadline}", request.CorrelationId, request.ConfirmationDeadline);
             await publisher.Publish(new ConfirmationExpired { RequestId = request.CorrelationId, ExpiredAt = now }, cancellationToken);
         }
 
         return overdue.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A store or broker hiccup must not stop expiry for good; the next tick tries again.
-                logger.LogWarning(e, "Confirmation sweep failed; retrying at the next interval");
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SweepInterval;
+
+    protected override string FailureMessage => "Confirmation sweep failed; retrying at the next interval";
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SweepOnceAsync(cancellationToken);
 }

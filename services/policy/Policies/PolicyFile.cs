@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting.Yaml;
 using K8sAgentPlatform.Policy.Images;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -80,29 +81,34 @@ public static class PolicyFile
             found.Add(new PolicyFileError((int)second.Start.Line, (int)second.Start.Column, "", "a policy file holds one YAML document"));
         }
 
-        var reader = new Reader(found);
+        var reader = new Reader();
         settings = reader.Read(stream.Documents[0].RootNode);
+        found.AddRange(reader.Errors);
         errors = found;
         return found.Count == 0;
     }
 
-    private sealed class Reader(List<PolicyFileError> errors)
+    private sealed class Reader
     {
+        private readonly YamlFileReader yaml = new(NumberStyles.AllowLeadingSign);
+
+        public IEnumerable<PolicyFileError> Errors => yaml.Errors.Select(e => new PolicyFileError(e.Line, e.Column, e.Key, e.Message));
+
         public PolicySettings Read(YamlNode root)
         {
             var settings = PolicySettings.Default;
-            var top = Mapping(root, "");
+            var top = yaml.Mapping(root, "");
             if (top is null)
             {
                 return settings;
             }
 
-            foreach (var (key, value) in Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "gitops", "manifests", "live"]))
+            foreach (var (key, value) in yaml.Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "gitops", "manifests", "live"]))
             {
                 switch (key)
                 {
                     case "version":
-                        _ = Int(value, "version", 1, 1);
+                        _ = yaml.Int(value, "version", 1, 1);
                         break;
                     case "namespaces":
                         settings = Namespaces(value, settings);
@@ -110,8 +116,8 @@ public static class PolicyFile
                     case "scaling":
                         settings = Section(value, "scaling", ["max_scale_factor", "max_replicas"], settings, (k, v, s) => k switch
                         {
-                            "max_scale_factor" => Double(v, "scaling.max_scale_factor", 1.0, 100.0) is { } f ? s with { MaxScaleFactor = f } : s,
-                            _ => Int(v, "scaling.max_replicas", 0, Bounds.MaxReplicas) is { } r ? s with { MaxReplicas = r } : s,
+                            "max_scale_factor" => yaml.Double(v, "scaling.max_scale_factor", 1.0, 100.0) is { } f ? s with { MaxScaleFactor = f } : s,
+                            _ => yaml.Int(v, "scaling.max_replicas", 0, Bounds.MaxReplicas) is { } r ? s with { MaxReplicas = r } : s,
                         });
                         break;
                     case "images":
@@ -123,15 +129,15 @@ public static class PolicyFile
                         break;
                     case "deletes":
                         settings = Section(value, "deletes", ["allow_namespace_deletion"], settings, (_, v, s) =>
-                            Bool(v, "deletes.allow_namespace_deletion") is { } b ? s with { AllowNamespaceDeletion = b } : s);
+                            yaml.Bool(v, "deletes.allow_namespace_deletion") is { } b ? s with { AllowNamespaceDeletion = b } : s);
                         break;
                     case "nodes":
                         settings = Section(value, "nodes", ["min_risk_level"], settings, (_, v, s) =>
-                            Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s);
+                            yaml.Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s);
                         break;
                     case "gitops":
                         settings = Section(value, "gitops", ["mode"], settings, (_, v, s) =>
-                            Scalar(v, "gitops.mode") switch
+                            yaml.Scalar(v, "gitops.mode") switch
                             {
                                 null => s,
                                 "warn" => s with { GitOpsMode = GitOpsMode.Warn },
@@ -146,7 +152,7 @@ public static class PolicyFile
                         break;
                     default:
                         settings = Section(value, "live", ["dry_run"], settings, (_, v, s) =>
-                            Bool(v, "live.dry_run") is { } b ? s with { DryRun = b } : s);
+                            yaml.Bool(v, "live.dry_run") is { } b ? s with { DryRun = b } : s);
                         break;
                 }
             }
@@ -159,7 +165,7 @@ public static class PolicyFile
             {
                 "protected" => Strings(v, "namespaces.protected", ValidNamespace) is { } p ? s with { ProtectedNamespaces = p } : s,
                 "allowed" => Strings(v, "namespaces.allowed", ValidNamespace) is { } a ? s with { AllowedNamespaces = a } : s,
-                _ => Scalar(v, "namespaces.production_pattern") is { } pattern && ValidPattern(pattern) is var problem
+                _ => yaml.Scalar(v, "namespaces.production_pattern") is { } pattern && ValidPattern(pattern) is var problem
                     ? problem is null ? s with { ProductionPattern = pattern } : Fail(v, "namespaces.production_pattern", problem, s)
                     : s,
             });
@@ -172,12 +178,12 @@ public static class PolicyFile
                 return settings;
             }
 
-            if (Mapping(node, name) is not { } mapping)
+            if (yaml.Mapping(node, name) is not { } mapping)
             {
                 return settings;
             }
 
-            foreach (var (key, value) in Entries(mapping, name, keys))
+            foreach (var (key, value) in yaml.Entries(mapping, name, keys))
             {
                 settings = apply(key, value, settings);
             }
@@ -185,113 +191,11 @@ public static class PolicyFile
             return settings;
         }
 
-        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, string section, string[] known)
-        {
-            foreach (var (keyNode, value) in mapping.Children)
-            {
-                var key = keyNode is YamlScalarNode { Value: { } k } ? k : "";
-                var path = section.Length == 0 ? key : $"{section}.{key}";
-                if (!known.Contains(key, StringComparer.Ordinal))
-                {
-                    Error(keyNode, path, $"unknown key (known here: {string.Join(", ", known)})");
-                    continue;
-                }
-
-                yield return (key, value);
-            }
-        }
-
-        private YamlMappingNode? Mapping(YamlNode node, string key)
-        {
-            if (node is YamlMappingNode mapping)
-            {
-                return mapping;
-            }
-
-            Error(node, key, "must be a mapping of keys to values");
-            return null;
-        }
-
-        private string? Scalar(YamlNode node, string key)
-        {
-            if (node is YamlScalarNode { Value: { } value })
-            {
-                return value;
-            }
-
-            Error(node, key, "must be a single value");
-            return null;
-        }
-
-        private int? Int(YamlNode node, string key, int min, int max)
-        {
-            if (Scalar(node, key) is not { } text)
-            {
-                return null;
-            }
-
-            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            {
-                Error(node, key, $"must be a whole number from {min} to {max}, got '{text}'");
-                return null;
-            }
-
-            return value;
-        }
-
-        private double? Double(YamlNode node, string key, double min, double max)
-        {
-            if (Scalar(node, key) is not { } text)
-            {
-                return null;
-            }
-
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < min || value > max)
-            {
-                Error(node, key, $"must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, got '{text}'");
-                return null;
-            }
-
-            return value;
-        }
-
-        private bool? Bool(YamlNode node, string key)
-        {
-            switch (Scalar(node, key))
-            {
-                case null:
-                    return null;
-                case "true":
-                    return true;
-                case "false":
-                    return false;
-                case var other:
-                    Error(node, key, $"must be true or false, got '{other}'");
-                    return null;
-            }
-        }
-
-        private TEnum? Enum<TEnum>(YamlNode node, string key) where TEnum : struct, System.Enum
-        {
-            if (Scalar(node, key) is not { } text)
-            {
-                return null;
-            }
-
-            if (WireNames.TryParse<TEnum>(text, out var value))
-            {
-                return value;
-            }
-
-            Error(node, key, $"must be one of {string.Join(", ", WireNames.All<TEnum>())}, got '{text}'");
-            return null;
-        }
-
         private string[]? Strings(YamlNode node, string key, Func<string, string?> validate)
         {
             if (node is not YamlSequenceNode sequence)
             {
-                Error(node, key, "must be a list");
+                yaml.Error(node, key, "must be a list");
                 return null;
             }
 
@@ -300,7 +204,7 @@ public static class PolicyFile
             for (var i = 0; i < sequence.Children.Count; i++)
             {
                 var item = sequence.Children[i];
-                if (Scalar(item, $"{key}[{i}]") is not { } value)
+                if (yaml.Scalar(item, $"{key}[{i}]") is not { } value)
                 {
                     ok = false;
                     continue;
@@ -308,7 +212,7 @@ public static class PolicyFile
 
                 if (validate(value) is { } problem)
                 {
-                    Error(item, $"{key}[{i}]", problem);
+                    yaml.Error(item, $"{key}[{i}]", problem);
                     ok = false;
                     continue;
                 }
@@ -321,12 +225,9 @@ public static class PolicyFile
 
         private PolicySettings Fail(YamlNode node, string key, string message, PolicySettings settings)
         {
-            Error(node, key, message);
+            yaml.Error(node, key, message);
             return settings;
         }
-
-        private void Error(YamlNode node, string key, string message) =>
-            errors.Add(new PolicyFileError((int)node.Start.Line, (int)node.Start.Column, key, message));
     }
 
     private static readonly Regex DnsLabel = new(Bounds.DnsLabelPattern, RegexOptions.CultureInvariant);
