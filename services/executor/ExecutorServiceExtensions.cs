@@ -28,16 +28,9 @@ public static class ExecutorServiceExtensions
             builder.Configure(configure);
         }
 
-        services.AddKubernetesClient();
+        services.AddKubernetesChangeSupport(sp => sp.GetRequiredService<IOptions<ExecutorOptions>>().Value.MaxConflictRetries);
         services.AddPlatformMetrics();
         services.AddHostedService<ActiveSnapshotsGauge>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
-        services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new SnapshotRestorer(
-            sp.GetRequiredService<KubernetesObjects>(),
-            sp.GetRequiredService<RolloutVerifier>(),
-            sp.GetRequiredService<IOptions<ExecutorOptions>>().Value.MaxConflictRetries));
         services.AddOptions<ExecutorOptions>().Validate<IServiceProvider>(
             (_, provider) => provider.GetService<IExecutionRecordStore>() is not null && provider.GetService<ISnapshotStore>() is not null,
             "The executor needs persistence: register it with AddPersistence, AddSqlitePersistence or AddMongoPersistence (ISnapshotStore and IExecutionRecordStore).");

@@ -27,16 +27,9 @@ public static class RollbackServiceExtensions
             builder.Configure(configure);
         }
 
-        services.AddKubernetesClient();
+        services.AddKubernetesChangeSupport(sp => sp.GetRequiredService<IOptions<RollbackOptions>>().Value.MaxConflictRetries);
         services.AddPlatformMetrics();
         services.AddPolicyService();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
-        services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new SnapshotRestorer(
-            sp.GetRequiredService<KubernetesObjects>(),
-            sp.GetRequiredService<RolloutVerifier>(),
-            sp.GetRequiredService<IOptions<RollbackOptions>>().Value.MaxConflictRetries));
         services.TryAddSingleton<IRollbackValidator>(sp => new PolicyRollbackValidator(sp.GetRequiredService<PolicyEvaluator>()));
         return services;
     }

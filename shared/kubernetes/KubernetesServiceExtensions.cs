@@ -25,4 +25,21 @@ public static class KubernetesServiceExtensions
             sp.GetRequiredService<TimeProvider>()));
         return services;
     }
+
+    /// <summary>
+    /// The Kubernetes client plus what changing and restoring objects needs (object access, rollout verification,
+    /// snapshot restore), each unless registered already: the executor and the rollback service share one set when
+    /// they run in one process. <paramref name="maxConflictRetries"/> reads the registering service's option.
+    /// </summary>
+    public static IServiceCollection AddKubernetesChangeSupport(this IServiceCollection services, Func<IServiceProvider, int> maxConflictRetries)
+    {
+        services.AddKubernetesClient();
+        services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<IKubernetes>()));
+        services.TryAddSingleton(sp => new RolloutVerifier(sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new SnapshotRestorer(
+            sp.GetRequiredService<KubernetesObjects>(),
+            sp.GetRequiredService<RolloutVerifier>(),
+            maxConflictRetries(sp)));
+        return services;
+    }
 }
