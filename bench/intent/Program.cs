@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Parsing.Offline;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 
 // Throughput and per-call allocation of the offline parser and of intent reading/validation.
 // Run: dotnet run -c Release --project bench/intent [-- SECONDS_PER_CASE]

@@ -2,8 +2,9 @@ using System.CommandLine;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Intent;
 using Microsoft.Extensions.DependencyInjection;
-using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Parsing.Offline;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 
 namespace K8sAgentPlatform.Cli.Commands;
 

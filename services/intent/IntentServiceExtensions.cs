@@ -1,8 +1,9 @@
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Consumers;
 using K8sAgentPlatform.Intent.OpenAi;
-using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Parsing.Offline;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

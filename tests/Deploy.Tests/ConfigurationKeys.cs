@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.OpenAi;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;

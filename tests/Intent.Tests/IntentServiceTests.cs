@@ -1,6 +1,7 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -70,7 +71,7 @@ public sealed class IntentServiceTests : IAsyncLifetime
     public async Task A_given_intent_is_passed_on_as_provided()
     {
         var id = Guid.NewGuid();
-        var intent = ((IntentParseSucceeded)new Offline.OfflineIntentParser().Parse("restart web in staging", ClusterContext.Empty)).Intent;
+        var intent = ((IntentParseSucceeded)new K8sAgentPlatform.Parsing.Offline.OfflineIntentParser().Parse("restart web in staging", ClusterContext.Empty)).Intent;
 
         await harness.Bus.Publish(new RequestSubmitted { RequestId = id, Intent = intent, Principal = "ci" });
 

@@ -1,6 +1,7 @@
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Parsing.Offline;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 
 namespace K8sAgentPlatform.Intent.Tests;
 

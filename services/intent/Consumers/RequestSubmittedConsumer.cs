@@ -2,6 +2,7 @@ using System.Diagnostics;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 

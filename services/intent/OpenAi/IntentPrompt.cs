@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 
 namespace K8sAgentPlatform.Intent.OpenAi;
 

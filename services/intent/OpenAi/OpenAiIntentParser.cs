@@ -6,6 +6,7 @@ using System.Text.Json;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;

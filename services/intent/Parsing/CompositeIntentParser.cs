@@ -1,4 +1,4 @@
-using K8sAgentPlatform.Intent.Offline;
+using K8sAgentPlatform.Parsing.Offline;
 
 namespace K8sAgentPlatform.Intent.Parsing;
 

@@ -3,8 +3,8 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Intent.Offline;
-using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing.Offline;
+using K8sAgentPlatform.Parsing;
 
 namespace K8sAgentPlatform.Orchestrator.Remediation;
 

@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

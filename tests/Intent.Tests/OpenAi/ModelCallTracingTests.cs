@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent.OpenAi;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Intent.OpenAi;
 using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Intent.Parsing;
+namespace K8sAgentPlatform.Parsing;
 
 /// <summary>Turns a request's text into an intent. Implementations never decide what is safe; policy does.</summary>
 public interface IIntentParser

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>The kubectl command lines operators paste: the same subcommands and flags kubectl takes.</summary>
 internal static partial class KubectlForms

@@ -1,4 +1,4 @@
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>Splits "registry/repo:tag" or "registry/repo@sha256:..." into the intent's image and tag fields.</summary>
 internal static class ImageReference

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Intent.Parsing;
+using K8sAgentPlatform.Parsing;
 
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>
 /// A deterministic parser for what operators actually type: kubectl command lines and common English

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>The words operators use for kinds, numbers and durations.</summary>
 internal static class Vocabulary

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>A phrasing the offline parser knows, with the example it shows when a clause comes close.</summary>
 internal sealed record Form(string Verbs, Regex Pattern, string Example, Func<Match, Clause, Reading> Build);

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Intent.Offline;
+namespace K8sAgentPlatform.Parsing.Offline;
 
 /// <summary>An operation read from one clause, before it is checked as part of an intent.</summary>
 internal sealed record DraftOperation(OperationType Operation, ResourceType Resource, string Name, string? Namespace, OperationParameters? Parameters, string Description);
