@@ -1,6 +1,8 @@
 using System.CommandLine;
 using K8sAgentPlatform.Cli.Embedded;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Auth;
+using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Cli.Commands;
 
@@ -12,12 +14,13 @@ internal static class ServeCommand
         var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Run against this cluster instead of the built-in sandbox." };
         var seed = new Option<string?>("--seed") { Description = "Seed for the sandbox cluster (demo: namespaces, nodes, deployments).", DefaultValueFactory = _ => "demo" };
         var rules = new Option<FileInfo?>("--remediation-rules") { Description = "Alertmanager remediation rules (YAML); turns on POST /webhooks/alertmanager with a webhook token printed at start." };
+        var policy = new Option<FileInfo?>("--policy") { Description = "Policy file (YAML, see services/policy/policy.example.yaml); checked at start, every error with its line and key. Default: the built-in policy." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Where snapshots, the audit log and tokens are kept (default: the user's data directory)." };
         var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback on an\n" +
             "in-memory bus, SQLite storage, and the sandbox cluster unless --kubeconfig is given. Prints the API URL;\n" +
             "the client commands (ask, requests, confirm, ...) find it and their tokens by themselves. Ctrl-C stops it.")
         {
-            port, kubeconfig, seed, data, rules,
+            port, kubeconfig, seed, policy, data, rules,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -26,6 +29,13 @@ internal static class ServeCommand
             if (kube is not null && !kube.Exists)
             {
                 await result.InvocationConfiguration.Error.WriteLineAsync($"k8s-agent serve: the kubeconfig {kube.FullName} does not exist.");
+                return 2;
+            }
+
+            var policyFile = result.GetValue(policy);
+            if (policyFile is not null && !policyFile.Exists)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync($"k8s-agent serve: the policy file {policyFile.FullName} does not exist.");
                 return 2;
             }
 
@@ -44,10 +54,28 @@ internal static class ServeCommand
                 ["Remediation:WebhookTokenSha256"] = TokenFile.Hash(webhookToken!),
             };
             var dataDirectory = result.GetValue(data)?.FullName ?? DefaultDataDirectory();
-            var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed), dataDirectory, Overrides: overrides);
+            var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed), dataDirectory, Overrides: overrides,
+                PolicyFile: policyFile?.FullName);
             await output.WriteLineAsync(kube is null ? "starting the platform on the sandbox cluster..." : $"starting the platform on {kube.FullName}...");
-            await using var platform = await EmbeddedPlatform.StartAsync(settings, cancellationToken);
-            await output.WriteLineAsync($"API:      {platform.Url}   (OpenAPI: {platform.Url}/openapi/v1.json)");
+            EmbeddedPlatform platform;
+            try
+            {
+                platform = await EmbeddedPlatform.StartAsync(settings, cancellationToken);
+            }
+            catch (Exception e) when (e is OptionsValidationException or PlatformStartException)
+            {
+                // Bad configuration or an unreachable cluster: say what to fix instead of a stack trace.
+                await result.InvocationConfiguration.Error.WriteLineAsync($"k8s-agent serve: cannot start: {e.Message}");
+                return 2;
+            }
+
+            await using var _ = platform;
+            if (policyFile is not null)
+            {
+                await output.WriteLineAsync($"policy:   {policyFile.FullName}");
+            }
+
+            await output.WriteLineAsync($"API:      {platform.Url}   (OpenAPI: {platform.Url}/openapi/v1.json, metrics: {platform.Url}/metrics)");
             if (platform.SandboxUrl is { } sandboxUrl)
             {
                 await output.WriteLineAsync($"cluster:  sandbox at {sandboxUrl}");

@@ -23,12 +23,13 @@ namespace K8sAgentPlatform.Cli.Embedded;
 
 /// <summary>What the embedded platform should run against.</summary>
 internal sealed record EmbeddedSettings(int Port, string? Kubeconfig, string? Seed, string DataDirectory, string? ClientConfigPath = null,
-    IReadOnlyDictionary<string, string?>? Overrides = null);
+    IReadOnlyDictionary<string, string?>? Overrides = null, string? PolicyFile = null);
 
 /// <summary>
-/// Every service in one process: the same registrations the separate services use, on the in-memory bus,
-/// with SQLite for snapshots and the audit log, the sandbox cluster unless a kubeconfig is given, and the
-/// offline parser unless a model key is configured. Nothing here is a second implementation.
+/// Every service in one process: the same <c>Add&lt;Service&gt;</c> registrations and the same <see cref="PlatformHost"/>
+/// (telemetry, /metrics, /healthz, /readyz) the separate services use, on the in-memory bus, with SQLite for the stores,
+/// the sandbox cluster unless a kubeconfig is given, and the offline parser unless a model key is configured.
+/// Nothing here is a second implementation.
 /// </summary>
 internal sealed class EmbeddedPlatform : IAsyncDisposable
 {
@@ -62,44 +63,44 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
 
         var tokensFile = Path.Combine(settings.DataDirectory, "tokens.json");
         var tokens = EnsureTokens(tokensFile);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = PlatformHost.CreateBuilder([], "k8s-agent");
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        // The same sections the separate services read; the embedded choices (in-memory bus, SQLite files in the
+        // data directory, the client's tokens) come first so the environment, the CLI's config and flags override them.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Auth:TokensFile"] = tokensFile,
+                ["Bus:Transport"] = "inmemory",
+                ["Persistence:Provider"] = "sqlite",
+                ["Persistence:SqlitePath"] = Path.Combine(settings.DataDirectory, "platform.db"),
+                [OrchestratorExtensions.RequestsDatabaseKey] = Path.Combine(settings.DataDirectory, "requests.db"),
+            },
+        });
+        builder.Configuration.AddConfiguration(CliConfiguration.Build());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Auth:TokensFile"] = tokensFile,
-            ["Bus:Transport"] = "inmemory",
             ["Kubernetes:Kubeconfig"] = settings.Kubeconfig,
-        });
-        builder.Configuration.AddEnvironmentVariables("K8S_AGENT_");
-        builder.Configuration.AddConfiguration(CliConfiguration.Build());
+            ["Policy:File"] = settings.PolicyFile,
+            ["Bus:Transport"] = "inmemory",
+        }.Where(kv => kv.Value is not null));
         builder.Configuration.AddInMemoryCollection(settings.Overrides ?? new Dictionary<string, string?>());
+        // A terminal, not a log collector: warnings and errors as single lines.
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
 
-        var services = builder.Services;
         if (sandbox is not null)
         {
-            services.AddSingleton<IKubernetes>(sandbox.CreateClient());
+            builder.Services.AddSingleton<IKubernetes>(sandbox.CreateClient());
         }
 
-        services.AddSqlitePersistence(Path.Combine(settings.DataDirectory, "platform.db"));
-        services.AddSingleton<IRequestStore>(new SqliteRequestStore(Path.Combine(settings.DataDirectory, "requests.db")));
-        services.AddOrchestratorCore();
-        services.AddIntentParsing(builder.Configuration);
-        services.AddRequestApi(builder.Configuration);
-        services.AddRemediation(builder.Configuration);
-        services.AddHealthChecks();
-        services.AddPlatformBus(builder.Configuration, bus =>
-        {
-            bus.AddRequestSaga();
-            bus.AddIntentConsumers();
-            bus.AddPolicyService();
-            bus.AddExecutorService();
-            bus.AddRollbackService();
-        });
-
-        var app = builder.Build();
-        app.MapRequestApi();
+        builder.AddOrchestratorService();
+        builder.AddIntentService();
+        builder.AddPolicyService();
+        builder.AddExecutorService();
+        builder.AddRollbackService();
+        var app = builder.BuildPlatform();
         await app.StartAsync(cancellationToken);
         var url = app.Urls.First();
         var clientConfig = ClientSettings.Save(url, tokens, settings.ClientConfigPath);

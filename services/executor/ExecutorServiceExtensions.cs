@@ -7,12 +7,25 @@ using K8sAgentPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using K8sAgentPlatform.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Executor;
 
 public static class ExecutorServiceExtensions
 {
+    /// <summary>
+    /// The executor (sections "Executor", "Kubernetes" and "Persistence", checked at start) and its consumer on the
+    /// <see cref="Endpoints.Executor"/> queue.
+    /// </summary>
+    public static IHostApplicationBuilder AddExecutorService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPersistence(builder.Configuration);
+        builder.AddPlatformConsumers(bus => bus.AddExecutorService());
+        return builder;
+    }
+
     /// <summary>
     /// Registers the executor: options from the "Executor" section (validated at start) and the Kubernetes client
     /// (unless one is registered already). The host registers persistence (<c>AddPersistence</c>,
@@ -43,7 +56,12 @@ public static class ExecutorServiceExtensions
     public static IBusRegistrationConfigurator AddExecutorService(this IBusRegistrationConfigurator bus, Action<ExecutorOptions>? configure = null)
     {
         AddExecutorService((IServiceCollection)bus, configure);
-        bus.AddConsumer<ExecuteOperationConsumer>();
+        // Its queue takes only the ExecuteOperation the saga sends: bound to no published message.
+        bus.AddConsumer<ExecuteOperationConsumer>().Endpoint(e =>
+        {
+            e.Name = Endpoints.Executor;
+            e.ConfigureConsumeTopology = false;
+        });
         return bus;
     }
 }

@@ -8,11 +8,20 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace K8sAgentPlatform.Intent;
 
 public static class IntentServiceExtensions
 {
+    /// <summary>The intent service: the parsers (sections "Intent" and "OpenAI") and the RequestSubmitted consumer.</summary>
+    public static IHostApplicationBuilder AddIntentService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddIntentParsing(builder.Configuration);
+        builder.AddPlatformConsumers(bus => bus.AddIntentConsumers());
+        return builder;
+    }
+
     /// <summary>
     /// The parsers: offline always, and the model (section "OpenAI") when a key is configured.
     /// <see cref="IIntentParser"/> resolves to their composite.

@@ -2,8 +2,6 @@ using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent;
 
 // The intent service on its own: RequestSubmitted -> IntentParsed | IntentParsingFailed.
-var app = PlatformHost.Build(args, "intent",
-    builder => builder.Services.AddIntentParsing(builder.Configuration),
-    bus => bus.AddIntentConsumers());
-app.MapPlatformEndpoints();
-await app.RunAsync();
+var builder = PlatformHost.CreateBuilder(args, "intent");
+builder.AddIntentService();
+return await builder.BuildPlatform().RunPlatformAsync();

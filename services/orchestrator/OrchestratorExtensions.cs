@@ -11,12 +11,31 @@ using MassTransit.Saga;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using K8sAgentPlatform.Orchestrator.Api;
+using K8sAgentPlatform.Orchestrator.Remediation;
 
 namespace K8sAgentPlatform.Orchestrator;
 
 public static class OrchestratorExtensions
 {
     public const string RequestsDatabaseKey = OrchestratorOptions.Section + ":RequestsDatabase";
+
+    /// <summary>
+    /// The orchestrator (sections "Orchestrator", "Auth", "Api", "Persistence", "Remediation", checked at start): the
+    /// request saga and its store, the deadline sweeper, the HTTP API, and the Alertmanager webhook when configured.
+    /// </summary>
+    public static IHostApplicationBuilder AddOrchestratorService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPersistence(builder.Configuration);
+        builder.Services.AddRequestStore(builder.Configuration);
+        builder.Services.AddOrchestratorCore();
+        builder.Services.AddRequestApi(builder.Configuration);
+        builder.Services.AddRemediation(builder.Configuration);
+        builder.AddPlatformConsumers(bus => bus.AddRequestSaga());
+        builder.AddPlatformRoutes(routes => routes.MapRequestApi());
+        return builder;
+    }
 
     /// <summary>
     /// The request saga, persisted through whatever <see cref="IRequestStore"/> is registered, and the endpoint
@@ -66,8 +85,8 @@ public static class OrchestratorExtensions
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
-        services.TryAddSingleton<ConfirmationSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<ConfirmationSweeper>());
+        services.TryAddSingleton<DeadlineSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
         services.AddPlatformMetrics();
         services.AddHostedService<RequestStateGauges>();
         return services;

@@ -1,6 +1,8 @@
 using k8s;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Rollback.Consumers;
@@ -8,12 +10,25 @@ using K8sAgentPlatform.Rollback.Validation;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Rollback;
 
 public static class RollbackServiceExtensions
 {
+    /// <summary>
+    /// The rollback service (sections "Rollback", "Policy", "Kubernetes" and "Persistence", checked at start) and its
+    /// consumer on the <see cref="Endpoints.Rollback"/> queue. Restores are re-checked against the same policy file
+    /// as forward changes.
+    /// </summary>
+    public static IHostApplicationBuilder AddRollbackService(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPersistence(builder.Configuration);
+        builder.AddPlatformConsumers(bus => bus.AddRollbackService());
+        return builder;
+    }
+
     /// <summary>
     /// Registers the rollback service: options from the "Rollback" section (validated at start), the Kubernetes
     /// client unless one is registered, and the policy-backed <see cref="IRollbackValidator"/> unless another
@@ -29,7 +44,7 @@ public static class RollbackServiceExtensions
 
         services.AddKubernetesChangeSupport(sp => sp.GetRequiredService<IOptions<RollbackOptions>>().Value.MaxConflictRetries);
         services.AddPlatformMetrics();
-        services.AddPolicyService();
+        services.AddPolicyEngine();
         services.TryAddSingleton<IRollbackValidator>(sp => new PolicyRollbackValidator(sp.GetRequiredService<PolicyEvaluator>()));
         return services;
     }
@@ -38,7 +53,12 @@ public static class RollbackServiceExtensions
     public static IBusRegistrationConfigurator AddRollbackService(this IBusRegistrationConfigurator bus, Action<RollbackOptions>? configure = null)
     {
         AddRollbackService((IServiceCollection)bus, configure);
-        bus.AddConsumer<RollbackRequestedConsumer>();
+        // Its queue takes only the RollbackRequested the saga sends: bound to no published message.
+        bus.AddConsumer<RollbackRequestedConsumer>().Endpoint(e =>
+        {
+            e.Name = Endpoints.Rollback;
+            e.ConfigureConsumeTopology = false;
+        });
         return bus;
     }
 }

@@ -2,21 +2,25 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Hosting;
 
 /// <summary>
-/// The host every service's Program.cs builds: configuration from appsettings, environment (K8S_AGENT_ prefix
-/// too) and arguments; telemetry; the bus; /healthz, /readyz and /metrics. A service adds only its own parts.
+/// The host every process builds, whether it runs one service (its Program.cs) or all of them (the embedded
+/// platform): configuration from appsettings, environment (K8S_AGENT_ prefix too) and arguments; telemetry; one
+/// bus carrying the consumers of every service added; /healthz, /readyz and /metrics. A service contributes
+/// only through its <c>Add&lt;Service&gt;(IHostApplicationBuilder)</c>, so both kinds of host get the same parts.
 /// </summary>
 public static class PlatformHost
 {
-    public static WebApplication Build(string[] args, string serviceName,
-        Action<WebApplicationBuilder> addServices, Action<IBusRegistrationConfigurator> addConsumers)
+    /// <summary>The builder with the parts every host shares; <paramref name="serviceName"/> names its telemetry.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.AddEnvironmentVariables("K8S_AGENT_");
@@ -27,21 +31,89 @@ public static class PlatformHost
 
         builder.Services.AddPlatformTelemetry(builder.Configuration, serviceName);
         builder.Services.AddHealthChecks();
-        addServices(builder);
-        builder.Services.AddPlatformBus(builder.Configuration, addConsumers);
-        return builder.Build();
+        return builder;
     }
 
-    /// <summary>/healthz (the process runs), /readyz (the bus is connected), /metrics (Prometheus); the orchestrator's API maps its own health routes.</summary>
-    public static WebApplication MapPlatformEndpoints(this WebApplication app)
+    /// <summary>Adds a service's consumers to the host's one bus (created by <see cref="BuildPlatform"/>).</summary>
+    public static IHostApplicationBuilder AddPlatformConsumers(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> register)
     {
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        Parts(builder).Consumers.Add(register);
+        return builder;
+    }
+
+    /// <summary>Adds a service's HTTP routes, mapped by <see cref="BuildPlatform"/> beside the shared ones.</summary>
+    public static IHostApplicationBuilder AddPlatformRoutes(this IHostApplicationBuilder builder, Action<IEndpointRouteBuilder> map)
+    {
+        Parts(builder).Routes.Add(map);
+        return builder;
+    }
+
+    /// <summary>Registers the bus with every consumer the services added, builds the app and maps every route.</summary>
+    public static WebApplication BuildPlatform(this WebApplicationBuilder builder)
+    {
+        var parts = Parts(builder);
+        builder.Services.AddPlatformBus(builder.Configuration, bus =>
+        {
+            foreach (var register in parts.Consumers)
+            {
+                register(bus);
+            }
+        });
+        var app = builder.Build();
+        app.MapPlatformEndpoints();
+        foreach (var map in parts.Routes)
+        {
+            map(app);
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Runs the host until it is stopped. Bad configuration or a missing dependency found at start ends it with the
+    /// reason on standard error and exit code 1, not a stack trace.
+    /// </summary>
+    public static async Task<int> RunPlatformAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is OptionsValidationException or PlatformStartException)
+        {
+            await Console.Error.WriteLineAsync($"{app.Environment.ApplicationName}: cannot start: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>/healthz (the process runs), /readyz (the bus is connected, the cluster answered), /metrics (Prometheus).</summary>
+    public static IEndpointRouteBuilder MapPlatformEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
             ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable },
-        });
+        }).ExcludeFromDescription();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    private static HostParts Parts(IHostApplicationBuilder builder)
+    {
+        if (!builder.Properties.TryGetValue(typeof(HostParts), out var parts))
+        {
+            parts = new HostParts();
+            builder.Properties[typeof(HostParts)] = parts;
+        }
+
+        return (HostParts)parts;
+    }
+
+    private sealed class HostParts
+    {
+        public List<Action<IBusRegistrationConfigurator>> Consumers { get; } = [];
+        public List<Action<IEndpointRouteBuilder>> Routes { get; } = [];
     }
 }

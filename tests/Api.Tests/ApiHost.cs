@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
@@ -17,6 +18,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using K8sAgentPlatform.TestSupport;
 
 namespace K8sAgentPlatform.Api.Tests;
 
@@ -55,8 +57,9 @@ public sealed class ApiHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(Settings(tokensFile));
+        builder.Services.AddPlatformTelemetry(builder.Configuration, "api-tests");
+        builder.Logging.ClearProviders();
         builder.Services
             .AddSingleton<Script>()
             .AddSingleton<PublishRecorder>()
@@ -69,14 +72,13 @@ public sealed class ApiHost : IAsyncDisposable
         {
             x.AddRequestSaga();
             x.AddIntentConsumers();
-            x.AddConsumer<ScriptedPolicy>();
-            x.AddConsumer<ScriptedExecutor>();
-            x.AddConsumer<ScriptedRollback>();
+            x.AddScriptedServices();
             x.AddPublishObserver(sp => sp.GetRequiredService<PublishRecorder>());
             x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
         });
 
         var app = builder.Build();
+        app.MapPlatformEndpoints();
         app.MapRequestApi();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();

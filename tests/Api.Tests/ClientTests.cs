@@ -5,6 +5,7 @@ using K8sAgentPlatform.Cli.Client;
 using K8sAgentPlatform.Cli.Commands;
 using K8sAgentPlatform.Orchestrator.Auth;
 using Tokens = K8sAgentPlatform.Api.Tests.ApiHost.Tokens;
+using K8sAgentPlatform.TestSupport;
 
 namespace K8sAgentPlatform.Api.Tests;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using Tokens = K8sAgentPlatform.Api.Tests.ApiHost.Tokens;
+using K8sAgentPlatform.TestSupport;
 
 namespace K8sAgentPlatform.Api.Tests;
 

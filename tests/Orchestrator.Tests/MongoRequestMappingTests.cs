@@ -46,6 +46,7 @@ public sealed class MongoRequestMappingTests
         ],
         Applied = [0],
         ConfirmationDeadline = Submitted.AddMinutes(15),
+        Deadline = Submitted.AddMinutes(15),
         ConfirmedBy = ["bob"],
         Reasons = ["waiting for a second person"],
     };
@@ -57,13 +58,13 @@ public sealed class MongoRequestMappingTests
     {
         var document = MongoRequestMapping.ToBson(Sample());
 
-        document.Names.ShouldBe(["_id", "state", "version", "submitted_at", "updated_at", "confirmation_deadline", "body"]);
+        document.Names.ShouldBe(["_id", "state", "version", "submitted_at", "updated_at", "deadline", "body"]);
         document["_id"].AsBsonBinaryData.SubType.ShouldBe(BsonBinarySubType.UuidStandard);
         document["state"].ShouldBe(new BsonString("AwaitingConfirmation"));
         document["version"].ShouldBe(new BsonInt32(3));
         document["submitted_at"].BsonType.ShouldBe(BsonType.DateTime);
         document["submitted_at"].AsBsonDateTime.MillisecondsSinceEpoch.ShouldBe(Submitted.ToUnixTimeMilliseconds());
-        document["confirmation_deadline"].BsonType.ShouldBe(BsonType.DateTime);
+        document["deadline"].BsonType.ShouldBe(BsonType.DateTime);
         document["body"].BsonType.ShouldBe(BsonType.Document);
         document["body"]["verdicts"].BsonType.ShouldBe(BsonType.Array);
         document["body"]["verdicts"][0]["resourceVersion"].ShouldBe(new BsonString("42"));
@@ -75,8 +76,9 @@ public sealed class MongoRequestMappingTests
     {
         var state = Sample();
         state.ConfirmationDeadline = null;
+        state.Deadline = null;
 
-        MongoRequestMapping.ToBson(state)["confirmation_deadline"].ShouldBe(BsonNull.Value);
+        MongoRequestMapping.ToBson(state)["deadline"].ShouldBe(BsonNull.Value);
     }
 
     [Fact]
@@ -116,12 +118,13 @@ public sealed class MongoRequestMappingTests
         }
         else
         {
-            filter.Names.ShouldBe(["confirmation_deadline"]);
+            filter.Names.ShouldBe(["deadline"]);
+            MongoRequestMapping.Indexes.Single(i => i.Name == "ix_deadline").Keys.Names.ShouldBe(["deadline"]);
         }
 
         if (withDeadline)
         {
-            filter["confirmation_deadline"]["$lt"].BsonType.ShouldBe(BsonType.DateTime);
+            filter["deadline"]["$lt"].BsonType.ShouldBe(BsonType.DateTime);
         }
     }
 

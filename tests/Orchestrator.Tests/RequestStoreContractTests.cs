@@ -17,7 +17,7 @@ public abstract class RequestStoreContractTests
         CurrentState = state,
         Principal = "alice",
         SubmittedAt = DateTimeOffset.UtcNow.AddMinutes(-minutesAgo),
-        ConfirmationDeadline = deadline,
+        Deadline = deadline,
         Reasons = ["first"],
     };
 
@@ -75,12 +75,33 @@ public abstract class RequestStoreContractTests
         }
 
         var waiting = await Store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation"));
-        var expired = await Store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation", ConfirmationDeadlineBefore: now));
+        var expired = await Store.QueryAsync(new RequestQuery(State: "AwaitingConfirmation", DeadlineBefore: now));
 
         waiting.Select(s => s.CorrelationId).Where(id => id == overdue.CorrelationId || id == pending.CorrelationId)
             .ShouldBe([pending.CorrelationId, overdue.CorrelationId]);
         expired.Select(s => s.CorrelationId).ShouldContain(overdue.CorrelationId);
         expired.Select(s => s.CorrelationId).ShouldNotContain(pending.CorrelationId);
+    }
+
+    [Fact]
+    public async Task A_deadline_query_without_a_state_finds_overdue_requests_in_any_state_and_never_final_ones()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var stuckParsing = New("Parsing", now.AddMinutes(-2), minutesAgo: 3);
+        var stuckExecuting = New("Executing", now.AddSeconds(-1), minutesAgo: 2);
+        var onTime = New("Validating", now.AddMinutes(1), minutesAgo: 1);
+        var finished = New("Failed", minutesAgo: 4);
+        foreach (var s in new[] { stuckParsing, stuckExecuting, onTime, finished })
+        {
+            await Store.InsertAsync(s);
+        }
+
+        var overdue = (await Store.QueryAsync(new RequestQuery(DeadlineBefore: now, Limit: 1000))).Select(s => s.CorrelationId).ToList();
+
+        overdue.ShouldContain(stuckParsing.CorrelationId);
+        overdue.ShouldContain(stuckExecuting.CorrelationId);
+        overdue.ShouldNotContain(onTime.CorrelationId);
+        overdue.ShouldNotContain(finished.CorrelationId);
     }
 }
 

@@ -8,6 +8,7 @@ using K8sAgentPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using K8sAgentPlatform.TestSupport;
 
 namespace K8sAgentPlatform.Orchestrator.Tests;
 
@@ -43,9 +44,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         {
             x.AddRequestSaga();
             x.AddIntentConsumers();
-            x.AddConsumer<ScriptedPolicy>();
-            x.AddConsumer<ScriptedExecutor>();
-            x.AddConsumer<ScriptedRollback>();
+            x.AddScriptedServices();
             x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
         });
         provider = services.BuildServiceProvider(true);
@@ -155,7 +154,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
     {
         var id = await Submit("restart web in production", "alice");
         await WaitFor(id, "AwaitingConfirmation");
-        var sweeper = provider.GetRequiredService<ConfirmationSweeper>();
+        var sweeper = provider.GetRequiredService<DeadlineSweeper>();
 
         (await sweeper.SweepOnceAsync()).ShouldBe(0);
         time.Advance(TimeSpan.FromMinutes(16));

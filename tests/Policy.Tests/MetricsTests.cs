@@ -16,17 +16,16 @@ public sealed class MetricsTests
     public async Task Each_blocked_operation_counts_under_the_rule_that_blocked_it_and_the_intent_counts_under_its_risk_level()
     {
         await using var provider = new ServiceCollection()
-            .AddMassTransitTestHarness(x => x.AddPolicyService())
+            .AddMassTransitTestHarness(x => x.AddPolicyConsumers())
             .BuildServiceProvider(true);
         using var metrics = new MetricsListener(provider.GetRequiredService<PlatformMetrics>());
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new ValidateOperations
         {
             RequestId = requestId,
-            Parser = "provided",
             Intent = IntentOf(RiskLevel.Low, Scale(3), Scale(3, "kube-system"), Scale(80)),
         }, TestContext.Current.CancellationToken);
         var verdicts = new List<OperationValidated>();

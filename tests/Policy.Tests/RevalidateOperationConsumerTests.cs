@@ -16,13 +16,13 @@ public sealed class RevalidateOperationConsumerTests
     public async Task The_check_before_execution_answers_for_that_operation_only(string ns, int replicas, bool approved)
     {
         await using var provider = new ServiceCollection()
-            .AddMassTransitTestHarness(x => x.AddPolicyService())
+            .AddMassTransitTestHarness(x => x.AddPolicyConsumers())
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
         var id = Guid.NewGuid();
 
-        await harness.Bus.Publish(new RevalidateOperation { RequestId = id, Index = 2, Count = 4, Operation = Scale(replicas, ns), ModelRiskLevel = RiskLevel.Low });
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new RevalidateOperation { RequestId = id, Index = 2, Count = 4, Operation = Scale(replicas, ns), ModelRiskLevel = RiskLevel.Low });
 
         (await harness.Published.Any<OperationValidated>(m => m.Context.Message.RequestId == id)).ShouldBeTrue();
         var verdict = harness.Published.Select<OperationValidated>(m => m.Context.Message.RequestId == id).Single().Context.Message;

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using K8sAgentPlatform.Orchestrator.Auth;
 using K8sAgentPlatform.Orchestrator.Remediation;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -55,16 +54,13 @@ public static class RequestApiExtensions
     }
 
     /// <summary>
-    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit, /webhooks/alertmanager and /api/remediations, /healthz (alive), /readyz (bus ready) and
-    /// the OpenAPI document at /openapi/v1.json.
+    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit, /webhooks/alertmanager, /api/remediations and the OpenAPI document at /openapi/v1.json.
     /// </summary>
     public static IEndpointRouteBuilder MapRequestApi(this IEndpointRouteBuilder endpoints)
     {
         RequestEndpoints.Map(endpoints);
         OperationsEndpoints.Map(endpoints);
         RemediationEndpoints.Map(endpoints);
-        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
-        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).ExcludeFromDescription();
         endpoints.MapOpenApi();
         return endpoints;
     }

@@ -26,5 +26,8 @@ public interface IRequestStore
     Task<IReadOnlyList<RequestState>> QueryAsync(RequestQuery query, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Filters for <see cref="IRequestStore.QueryAsync"/>; all optional.</summary>
-public sealed record RequestQuery(string? State = null, DateTimeOffset? ConfirmationDeadlineBefore = null, int Limit = 100);
+/// <summary>
+/// Filters for <see cref="IRequestStore.QueryAsync"/>; all optional. <c>DeadlineBefore</c> keeps the requests whose current
+/// state's deadline (<see cref="RequestState.Deadline"/>) is before that instant.
+/// </summary>
+public sealed record RequestQuery(string? State = null, DateTimeOffset? DeadlineBefore = null, int Limit = 100);

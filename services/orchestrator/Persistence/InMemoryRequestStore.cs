@@ -51,7 +51,7 @@ public sealed class InMemoryRequestStore : IRequestStore
     {
         IReadOnlyList<RequestState> found = instances.Values.Select(RequestStateJson.Deserialize)
             .Where(s => query.State is null || s.CurrentState == query.State)
-            .Where(s => query.ConfirmationDeadlineBefore is null || s.ConfirmationDeadline is { } d && d < query.ConfirmationDeadlineBefore)
+            .Where(s => query.DeadlineBefore is null || s.Deadline is { } d && d < query.DeadlineBefore)
             .OrderByDescending(s => s.SubmittedAt)
             .Take(query.Limit)
             .ToList();

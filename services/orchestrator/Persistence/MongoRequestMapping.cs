@@ -15,7 +15,9 @@ public static class MongoRequestMapping
 
     public static readonly IReadOnlyList<MongoIndex> Indexes =
     [
-        new("ix_state_deadline", new BsonDocument { { "state", 1 }, { "confirmation_deadline", 1 } }, false),
+        new("ix_state_deadline", new BsonDocument { { "state", 1 }, { "deadline", 1 } }, false),
+        // The deadline sweeper asks for every request past its deadline, whatever its state.
+        new("ix_deadline", new BsonDocument { { "deadline", 1 } }, false),
         new("ix_submitted_at", new BsonDocument { { "submitted_at", -1 } }, false),
     ];
 
@@ -31,7 +33,7 @@ public static class MongoRequestMapping
             { "version", state.Version },
             { "submitted_at", MongoMapping.Date(state.SubmittedAt) },
             { "updated_at", MongoMapping.Date(state.UpdatedAt) },
-            { "confirmation_deadline", state.ConfirmationDeadline is { } deadline ? MongoMapping.Date(deadline) : BsonNull.Value },
+            { "deadline", state.Deadline is { } deadline ? MongoMapping.Date(deadline) : BsonNull.Value },
             { "body", BsonJson.ToDocument(RequestStateJson.Serialize(state)) },
         };
     }
@@ -47,7 +49,7 @@ public static class MongoRequestMapping
 
     public static BsonDocument Id(Guid id) => new("_id", MongoMapping.Uuid(id));
 
-    /// <summary>The filter of <see cref="IRequestStore.QueryAsync"/>; its fields lead <c>ix_state_deadline</c>.</summary>
+    /// <summary>The filter of <see cref="IRequestStore.QueryAsync"/>; its fields lead <c>ix_state_deadline</c> (or <c>ix_deadline</c> without a state).</summary>
     public static BsonDocument Filter(RequestQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -57,10 +59,10 @@ public static class MongoRequestMapping
             filter.Add("state", query.State);
         }
 
-        if (query.ConfirmationDeadlineBefore is { } before)
+        if (query.DeadlineBefore is { } before)
         {
-            // $lt on a date never matches null, so requests without a deadline stay out.
-            filter.Add("confirmation_deadline", new BsonDocument("$lt", MongoMapping.Date(before)));
+            // $lt on a date never matches null, so requests without a deadline (final ones) stay out.
+            filter.Add("deadline", new BsonDocument("$lt", MongoMapping.Date(before)));
         }
 
         return filter;

@@ -24,11 +24,20 @@ public sealed class SqliteRequestStore : IRequestStore
                 state TEXT NOT NULL,
                 version INTEGER NOT NULL,
                 submitted_at INTEGER NOT NULL,
-                confirmation_deadline INTEGER NULL,
+                deadline INTEGER NULL,
                 body TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS requests_state_deadline ON requests(state, confirmation_deadline);
             CREATE INDEX IF NOT EXISTS requests_submitted ON requests(submitted_at);
             """);
+        // Files written before every state had a deadline have confirmation_deadline instead.
+        using (var columns = Command(connection, "SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = 'deadline'"))
+        {
+            if (Convert.ToInt64(columns.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, "ALTER TABLE requests ADD COLUMN deadline INTEGER NULL");
+            }
+        }
+
+        Execute(connection, "CREATE INDEX IF NOT EXISTS requests_deadline ON requests(deadline)");
     }
 
     public async Task<RequestState?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
@@ -43,7 +52,7 @@ public sealed class SqliteRequestStore : IRequestStore
         state.Version = 1;
         await using var connection = Open();
         await using var command = Command(connection, """
-            INSERT INTO requests (id, state, version, submitted_at, confirmation_deadline, body)
+            INSERT INTO requests (id, state, version, submitted_at, deadline, body)
             VALUES ($id, $state, 1, $submitted, $deadline, $body)
             """, Columns(state));
         try
@@ -62,7 +71,7 @@ public sealed class SqliteRequestStore : IRequestStore
         state.Version = next;
         await using var connection = Open();
         await using var command = Command(connection, """
-            UPDATE requests SET state = $state, version = $next, submitted_at = $submitted, confirmation_deadline = $deadline, body = $body
+            UPDATE requests SET state = $state, version = $next, submitted_at = $submitted, deadline = $deadline, body = $body
             WHERE id = $id AND version = $expected
             """, [.. Columns(state), ("$next", next), ("$expected", expectedVersion)]);
         if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
@@ -86,12 +95,12 @@ public sealed class SqliteRequestStore : IRequestStore
         await using var command = Command(connection, """
             SELECT body FROM requests
             WHERE ($state IS NULL OR state = $state)
-              AND ($before IS NULL OR (confirmation_deadline IS NOT NULL AND confirmation_deadline < $before))
+              AND ($before IS NULL OR (deadline IS NOT NULL AND deadline < $before))
             ORDER BY submitted_at DESC
             LIMIT $limit
             """,
             ("$state", query.State),
-            ("$before", query.ConfirmationDeadlineBefore?.ToUnixTimeMilliseconds()),
+            ("$before", query.DeadlineBefore?.ToUnixTimeMilliseconds()),
             ("$limit", query.Limit));
         var found = new List<RequestState>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -108,7 +117,7 @@ public sealed class SqliteRequestStore : IRequestStore
         ("$id", state.CorrelationId.ToString()),
         ("$state", state.CurrentState),
         ("$submitted", state.SubmittedAt.ToUnixTimeMilliseconds()),
-        ("$deadline", state.ConfirmationDeadline?.ToUnixTimeMilliseconds()),
+        ("$deadline", state.Deadline?.ToUnixTimeMilliseconds()),
         ("$body", RequestStateJson.Serialize(state)),
     ];
 

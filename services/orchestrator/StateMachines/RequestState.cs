@@ -35,6 +35,9 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     public List<int> RollbackQueue { get; set; } = [];
     public List<RollbackCompleted> Rollbacks { get; set; } = [];
 
+    /// <summary>When the current non-final state ends if nothing answers (the sweeper enforces it); null once final.</summary>
+    public DateTimeOffset? Deadline { get; set; }
+    /// <summary>While waiting for a human: when the confirmation expires (the same instant as <see cref="Deadline"/>).</summary>
     public DateTimeOffset? ConfirmationDeadline { get; set; }
     public List<string> ConfirmedBy { get; set; } = [];
     public bool CancelRequested { get; set; }

@@ -38,6 +38,12 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         Event(() => Executed, e => Correlate(e, m => m.RequestId));
         Event(() => RollbackDone, e => Correlate(e, m => m.RequestId));
         Event(() => RollbackBroke, e => Correlate(e, m => m.RequestId));
+        Event(() => StageTimedOut, e => Correlate(e, m => m.RequestId));
+        Event(() => ParsingFaulted, e => Correlate(e, m => m.Message.RequestId));
+        Event(() => ValidationFaulted, e => Correlate(e, m => m.Message.RequestId));
+        Event(() => RevalidationFaulted, e => Correlate(e, m => m.Message.RequestId));
+        Event(() => ExecutionFaulted, e => Correlate(e, m => m.Message.RequestId));
+        Event(() => RollbackFaulted, e => Correlate(e, m => m.Message.RequestId));
 
         // Duplicates and late messages (at-least-once delivery) are expected; they change nothing.
         OnUnhandledEvent(context => context.Ignore());
@@ -45,12 +51,16 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         Initially(When(Submitted).ThenAsync(OnSubmitted));
         During(Parsing,
             When(Parsed).ThenAsync(OnParsed),
-            // Policy consumes IntentParsed too and may answer before the saga has: keep the early verdicts.
-            When(Validated, c => !c.Message.PreExecution).Then(c => Upsert(c.Saga.Verdicts, c.Message, v => v.Index)),
             When(ParsingFailed).ThenAsync(c => Finish(c, Failed, System, $"not understood: {c.Message.Reason}", c.Message.Errors)),
+            When(ParsingFaulted).ThenAsync(c => Finish(c, Failed, System, ServiceFailed("intent", "parsing the request", c.Message), [Remedy("intent")])),
+            When(StageTimedOut, c => IsDue(c.Saga, c.Message)).ThenAsync(c => Finish(c, Failed, System,
+                $"the intent service did not parse the request within {this.options.ParseTimeout}", [Remedy("intent")])),
             When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled before it ran")));
         During(Validating,
             When(Validated, c => !c.Message.PreExecution).ThenAsync(OnValidated),
+            When(ValidationFaulted).ThenAsync(c => Finish(c, Failed, System, ServiceFailed("policy", "validating the operations", c.Message), [Remedy("policy")])),
+            When(StageTimedOut, c => IsDue(c.Saga, c.Message)).ThenAsync(c => Finish(c, Failed, System,
+                $"the policy service did not validate the operations within {this.options.ValidateTimeout}", [Remedy("policy")])),
             When(Cancel).ThenAsync(c => Finish(c, Cancelled, c.Message.Principal, "cancelled before it ran")));
         During(AwaitingConfirmation,
             When(Confirmed).ThenAsync(OnConfirmed),
@@ -60,11 +70,24 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         During(Executing,
             When(Validated, c => c.Message.PreExecution).ThenAsync(OnRevalidated),
             When(Executed).ThenAsync(OnExecuted),
+            When(RevalidationFaulted, c => c.Message.Message.Index == c.Saga.NextIndex).ThenAsync(c =>
+                Compensate(c, ServiceFailed("policy", $"checking operation {c.Message.Message.Index} again before it ran", c.Message), Remedy("policy"))),
+            When(ExecutionFaulted, c => c.Message.Message.Index == c.Saga.NextIndex).ThenAsync(c =>
+                Compensate(c, ServiceFailed("executor", $"running operation {c.Message.Message.Index}", c.Message) +
+                    (c.Message.Message.Operation.OperationType.IsMutating() ? "; whether it changed the object is unknown: check it" : ""), Remedy("executor"))),
+            When(StageTimedOut, c => IsDue(c.Saga, c.Message)).ThenAsync(c =>
+                Compensate(c, $"operation {c.Saga.NextIndex} did not report a result within {this.options.ExecuteTimeout} (it may still be running: check the object)",
+                    Remedy("executor"))),
             When(Cancel).Then(c => c.Saga.CancelRequested = true).ThenAsync(c => Audit(c, "cancel-requested", c.Message.Principal, "cancelled; applied operations will be rolled back after the running one")));
         During(Compensating,
             When(RollbackDone).ThenAsync(OnRollbackCompleted),
             When(RollbackBroke).ThenAsync(c => Finish(c, CompensationFailed, System,
-                $"rolling back operation {c.Message.OperationIndex} failed: {c.Message.Error}; a human must look")));
+                $"rolling back operation {c.Message.OperationIndex} failed: {c.Message.Error}; a human must look")),
+            When(RollbackFaulted).ThenAsync(c => Finish(c, CompensationFailed, System,
+                ServiceFailed("rollback", $"rolling back operation {c.Message.Message.OperationIndex}", c.Message) + "; a human must look", [Remedy("rollback")])),
+            When(StageTimedOut, c => IsDue(c.Saga, c.Message)).ThenAsync(c => Finish(c, CompensationFailed, System,
+                $"rolling back operation {c.Saga.RollbackQueue.FirstOrDefault()} did not finish within {this.options.CompensateTimeout}; a human must look",
+                [Remedy("rollback")])));
     }
 
     public State Parsing { get; private set; } = null!;
@@ -91,12 +114,15 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     public Event<OperationExecuted> Executed { get; private set; } = null!;
     public Event<RollbackCompleted> RollbackDone { get; private set; } = null!;
     public Event<RollbackFailed> RollbackBroke { get; private set; } = null!;
+    public Event<DeadlinePassed> StageTimedOut { get; private set; } = null!;
+    public Event<Fault<RequestSubmitted>> ParsingFaulted { get; private set; } = null!;
+    public Event<Fault<ValidateOperations>> ValidationFaulted { get; private set; } = null!;
+    public Event<Fault<RevalidateOperation>> RevalidationFaulted { get; private set; } = null!;
+    public Event<Fault<ExecuteOperation>> ExecutionFaulted { get; private set; } = null!;
+    public Event<Fault<RollbackRequested>> RollbackFaulted { get; private set; } = null!;
 
-    /// <summary>The states a request cannot leave.</summary>
-    public static readonly IReadOnlySet<string> FinalStates = new HashSet<string>(StringComparer.Ordinal)
-    {
-        nameof(Completed), nameof(Rejected), nameof(Expired), nameof(Cancelled), nameof(RolledBack), nameof(CompensationFailed), nameof(Failed),
-    };
+    /// <summary>The states a request cannot leave (defined once, in the contracts).</summary>
+    public static IReadOnlySet<string> FinalStates => RequestStates.Final;
 
     private static void Correlate<T>(IEventCorrelationConfigurator<RequestState, T> e, Func<T, Guid> id) where T : class
     {
@@ -122,6 +148,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             Principal = m.Principal,
             SubmittedAt = c.Saga.SubmittedAt,
         });
+        c.Saga.Deadline = now + options.ParseTimeout;
         await MoveTo(c, Parsing, m.Principal, m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent");
     }
 
@@ -131,8 +158,9 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         c.Saga.Parser = c.Message.Parser;
         c.Saga.OperationCount = c.Message.Intent.Operations.Count;
         c.Saga.ModelRiskLevel = WireNames.Of(c.Message.Intent.EstimatedRiskLevel);
+        c.Saga.Deadline = time.GetUtcNow() + options.ValidateTimeout;
+        await Send(c, Endpoints.Policy, new ValidateOperations { RequestId = c.Saga.CorrelationId, Intent = c.Message.Intent });
         await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {c.Message.Intent.Summary}");
-        await DecideWhenAllVerdictsAreIn(c);
     }
 
     private async Task OnValidated(BehaviorContext<RequestState, OperationValidated> c)
@@ -141,9 +169,9 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         await DecideWhenAllVerdictsAreIn(c);
     }
 
-    private async Task DecideWhenAllVerdictsAreIn<T>(BehaviorContext<RequestState, T> c) where T : class
+    private async Task DecideWhenAllVerdictsAreIn(BehaviorContext<RequestState, OperationValidated> c)
     {
-        if (c.Saga.OperationCount == 0 || c.Saga.Verdicts.Count < c.Saga.OperationCount)
+        if (c.Saga.Verdicts.Count < Math.Max(1, c.Saga.OperationCount))
         {
             return;
         }
@@ -184,6 +212,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
         c.Saga.ConfirmedBy.Add(c.Message.Principal);
         c.Saga.ConfirmationDeadline = null;
+        c.Saga.Deadline = null;
         await Audit(c, "confirmed", c.Message.Principal, $"confirmed by {c.Message.Principal}");
         await RunNext(c);
     }
@@ -220,13 +249,14 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             await MoveTo(c, Executing, System, $"running {c.Saga.OperationCount} operation(s)");
         }
 
+        c.Saga.Deadline = time.GetUtcNow() + options.ExecuteTimeout;
         if (!operation.OperationType.IsMutating())
         {
-            await c.Publish(new ExecuteOperation { RequestId = c.Saga.CorrelationId, Index = c.Saga.NextIndex, Operation = operation });
+            await Send(c, Endpoints.Executor, new ExecuteOperation { RequestId = c.Saga.CorrelationId, Index = c.Saga.NextIndex, Operation = operation });
             return;
         }
 
-        await c.Publish(new RevalidateOperation
+        await Send(c, Endpoints.Policy, new RevalidateOperation
         {
             RequestId = c.Saga.CorrelationId,
             Index = c.Saga.NextIndex,
@@ -264,7 +294,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         }
 
         var intent = IntentJson.Parse(c.Saga.IntentJson!);
-        await c.Publish(new ExecuteOperation
+        await Send(c, Endpoints.Executor, new ExecuteOperation
         {
             RequestId = c.Saga.CorrelationId,
             Index = fresh.Index,
@@ -302,13 +332,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     }
 
     /// <summary>Rolls back every applied operation, newest first; with none applied the request just ends.</summary>
-    private async Task Compensate<T>(BehaviorContext<RequestState, T> c, string why) where T : class
+    private async Task Compensate<T>(BehaviorContext<RequestState, T> c, string why, string? remedy = null) where T : class
     {
         c.Saga.RollbackQueue = Enumerable.Reverse(c.Saga.Applied).ToList();
         if (c.Saga.RollbackQueue.Count == 0)
         {
-            await Finish(c, c.Saga.CancelRequested ? Cancelled : Failed, System, why);
+            await Finish(c, c.Saga.CancelRequested ? Cancelled : Failed, System, why, remedy is null ? null : [remedy]);
             return;
+        }
+
+        if (remedy is not null)
+        {
+            c.Saga.Reasons.Add(remedy);
         }
 
         c.Saga.Outcome = why;
@@ -320,7 +355,8 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     {
         var index = c.Saga.RollbackQueue[0];
         var snapshot = c.Saga.Results.Single(r => r.Index == index).SnapshotId;
-        await c.Publish(new RollbackRequested
+        c.Saga.Deadline = time.GetUtcNow() + options.CompensateTimeout;
+        await Send(c, Endpoints.Rollback, new RollbackRequested
         {
             RequestId = c.Saga.CorrelationId,
             SnapshotId = snapshot,
@@ -354,6 +390,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     {
         var deadline = time.GetUtcNow() + options.ConfirmationTimeout;
         c.Saga.ConfirmationDeadline = deadline;
+        c.Saga.Deadline = deadline;
         await c.Publish(new ConfirmationRequested
         {
             RequestId = c.Saga.CorrelationId,
@@ -369,13 +406,50 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     {
         c.Saga.Outcome = outcome;
         c.Saga.ConfirmationDeadline = null;
+        c.Saga.Deadline = null;
         if (reasons is not null)
         {
             c.Saga.Reasons.AddRange(reasons);
         }
 
         await MoveTo(c, state, principal, outcome);
+        // Held in the outbox with every other message of this step: published only once the final state is saved.
+        await c.Publish(new RequestFinished
+        {
+            RequestId = c.Saga.CorrelationId,
+            FinalState = state.Name,
+            Outcome = outcome,
+            Reasons = c.Saga.Reasons.ToList(),
+            Results = c.Saga.Results.ToList(),
+            Principal = c.Saga.Principal,
+            Source = c.Saga.Source,
+            FinishedAt = c.Saga.UpdatedAt,
+        });
     }
+
+    /// <summary>Commands go to the one service that owns them, never to whoever subscribes.</summary>
+    private static async Task Send<TMessage, TCommand>(BehaviorContext<RequestState, TMessage> c, string queue, TCommand command)
+        where TMessage : class where TCommand : class
+    {
+        var endpoint = await c.GetSendEndpoint(Endpoints.Queue(queue));
+        await endpoint.Send(command, c.CancellationToken);
+    }
+
+    /// <summary>A deadline event counts only for the state it was raised in and once the deadline has really passed.</summary>
+    private bool IsDue(RequestState saga, DeadlinePassed passed) =>
+        saga.CurrentState == passed.State && saga.Deadline is { } deadline && deadline <= time.GetUtcNow();
+
+    private static string ServiceFailed<T>(string service, string doing, Fault<T> fault) where T : class
+    {
+        var error = fault.Exceptions.FirstOrDefault() is { } e ? $"{ShortType(e.ExceptionType)}: {e.Message}" : "an unknown error";
+        return $"the {service} service failed {doing}: {error}";
+    }
+
+    private static string ShortType(string exceptionType) => exceptionType[(exceptionType.LastIndexOf('.') + 1)..];
+
+    /// <summary>What a person can do about a service that failed or did not answer.</summary>
+    private static string Remedy(string service) =>
+        $"what to do: check that the {service} service runs and can reach what it needs (its log names the error; the message waits in its _error queue), then submit the request again";
 
     private async Task MoveTo<T>(BehaviorContext<RequestState, T> c, State state, string principal, string detail) where T : class
     {

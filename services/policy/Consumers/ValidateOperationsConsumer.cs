@@ -9,12 +9,14 @@ using Microsoft.Extensions.Logging;
 namespace K8sAgentPlatform.Policy.Consumers;
 
 /// <summary>
-/// Validates every operation of a parsed intent and publishes one <see cref="OperationValidated"/> per
-/// operation. Redelivery publishes the same verdicts again; the saga keys them by request id and index.
+/// Validates every operation of a parsed intent (the saga's <see cref="ValidateOperations"/> command) and publishes
+/// one <see cref="OperationValidated"/> per operation. Redelivery publishes the same verdicts again; the saga keys
+/// them by request id and index.
 /// </summary>
-public sealed class IntentParsedConsumer(PolicyEvaluator evaluator, TimeProvider time, PlatformMetrics metrics, ILogger<IntentParsedConsumer> logger) : IConsumer<IntentParsed>
+public sealed class ValidateOperationsConsumer(PolicyEvaluator evaluator, TimeProvider time, PlatformMetrics metrics, ILogger<ValidateOperationsConsumer> logger)
+    : IConsumer<ValidateOperations>
 {
-    public async Task Consume(ConsumeContext<IntentParsed> context)
+    public async Task Consume(ConsumeContext<ValidateOperations> context)
     {
         var message = context.Message;
         var now = time.GetUtcNow();

@@ -11,7 +11,7 @@ using static K8sAgentPlatform.Policy.Tests.Intents;
 
 namespace K8sAgentPlatform.Policy.Tests;
 
-public sealed class IntentParsedConsumerTests
+public sealed class ValidateOperationsConsumerTests
 {
     private static async Task<(ServiceProvider Provider, ITestHarness Harness)> Start(IClusterReader? cluster = null, PolicySettings? settings = null)
     {
@@ -21,7 +21,7 @@ public sealed class IntentParsedConsumerTests
             services.AddSingleton(cluster);
         }
 
-        services.AddMassTransitTestHarness(x => x.AddPolicyService(o => o.Settings = settings));
+        services.AddMassTransitTestHarness(x => x.AddPolicyConsumers(o => o.Settings = settings));
         var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         // Generous: the machine is shared, and waits end as soon as the expected messages arrive.
@@ -54,14 +54,13 @@ public sealed class IntentParsedConsumerTests
         await using var _ = provider;
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new ValidateOperations
         {
             RequestId = requestId,
-            Parser = "provided",
             Intent = IntentOf(RiskLevel.Low, Scale(3), Scale(3, "kube-system"), Op(OperationType.GetStatus, ns: "prod-web")),
         }, TestContext.Current.CancellationToken);
 
-        (await harness.Consumed.Any<IntentParsed>(TestContext.Current.CancellationToken)).ShouldBeTrue();
+        (await harness.Consumed.Any<ValidateOperations>(TestContext.Current.CancellationToken)).ShouldBeTrue();
         var verdicts = await Verdicts(harness, requestId, 3);
         verdicts.Select(v => v.Index).ShouldBe([0, 1, 2]);
         verdicts.ShouldAllBe(v => v.Count == 3);
@@ -80,7 +79,7 @@ public sealed class IntentParsedConsumerTests
         await using var _ = provider;
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf(Scale(3), Scale(3, name: "gone")) }, TestContext.Current.CancellationToken);
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new ValidateOperations { RequestId = requestId, Intent = IntentOf(Scale(3), Scale(3, name: "gone")) }, TestContext.Current.CancellationToken);
 
         var verdicts = await Verdicts(harness, requestId, 2);
         verdicts[0].Approved.ShouldBeTrue();
@@ -98,7 +97,7 @@ public sealed class IntentParsedConsumerTests
 
         // The contract's converter refuses an intent without operations when the message is read, so
         // the consumer never sees it; whatever happens, no approval may come out.
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf() }, TestContext.Current.CancellationToken);
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new ValidateOperations { RequestId = requestId, Intent = IntentOf() }, TestContext.Current.CancellationToken);
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         wait.CancelAfter(TimeSpan.FromSeconds(2));
@@ -125,9 +124,9 @@ public sealed class IntentParsedConsumerTests
         await using var _ = provider;
         var requestId = Guid.NewGuid();
 
-        await harness.Bus.Publish(new IntentParsed { RequestId = requestId, Parser = "provided", Intent = IntentOf(Scale(3)) }, TestContext.Current.CancellationToken);
+        await (await harness.Bus.GetSendEndpoint(Endpoints.Queue(Endpoints.Policy))).Send(new ValidateOperations { RequestId = requestId, Intent = IntentOf(Scale(3)) }, TestContext.Current.CancellationToken);
 
         (await Verdicts(harness, requestId, 1)).Single().Reasons.ShouldContain(r => r.StartsWith($"[{RuleIds.MaxReplicas}]"));
-        harness.GetConsumerHarness<IntentParsedConsumer>().Consumed.Select<IntentParsed>(TestContext.Current.CancellationToken).ShouldNotBeEmpty();
+        harness.GetConsumerHarness<ValidateOperationsConsumer>().Consumed.Select<ValidateOperations>(TestContext.Current.CancellationToken).ShouldNotBeEmpty();
     }
 }

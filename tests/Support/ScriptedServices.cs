@@ -3,10 +3,9 @@ using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Persistence;
-using K8sAgentPlatform.Orchestrator.Persistence;
 using MassTransit;
 
-namespace K8sAgentPlatform.Api.Tests;
+namespace K8sAgentPlatform.TestSupport;
 
 /// <summary>
 /// Stand-ins for the policy, executor and rollback services whose answers a test scripts by resource name,
@@ -22,18 +21,45 @@ public sealed class Script
     public HashSet<string> FailVerification { get; } = [];
     public ConcurrentQueue<string> Log { get; } = new();
 
+    /// <summary>"service/name" pairs (policy, executor, rollback) whose consumer throws for good on that resource, as a broken service would.</summary>
+    public HashSet<string> Throws { get; } = [];
+
     /// <summary>The value a scripted Secret holds before a change.</summary>
     public const string OldSecret = "b2xkLXNlY3JldC12YWx1ZQ==";
+
+    internal void ThrowIfScripted(string service, IEnumerable<string> names)
+    {
+        if (names.FirstOrDefault(n => Throws.Contains($"{service}/{n}")) is { } name)
+        {
+            throw new InvalidOperationException($"scripted {service} failure on {name}");
+        }
+    }
 }
 
-public sealed class ScriptedPolicy(Script script, IRequestStore store) : IConsumer<IntentParsed>, IConsumer<RevalidateOperation>
+public static class ScriptedServicesRegistration
 {
-    public async Task Consume(ConsumeContext<IntentParsed> context)
+    /// <summary>The scripted policy, executor and rollback on the queues the real services own, so the saga's commands reach them.</summary>
+    public static IBusRegistrationConfigurator AddScriptedServices(this IBusRegistrationConfigurator bus)
     {
-        // The saga ignores a verdict that overtakes its own IntentParsed (it is still in Parsing then); the
-        // real policy service is slower than the saga, so the script waits for the saga as the real one would.
-        await ApiHost.WaitUntil(async () => (await store.LoadAsync(context.Message.RequestId))?.CurrentState is { } state && state != "Parsing");
+        bus.AddConsumer<ScriptedPolicy>().Endpoint(e => CommandQueue(e, Endpoints.Policy));
+        bus.AddConsumer<ScriptedExecutor>().Endpoint(e => CommandQueue(e, Endpoints.Executor));
+        bus.AddConsumer<ScriptedRollback>().Endpoint(e => CommandQueue(e, Endpoints.Rollback));
+        return bus;
+    }
+
+    private static void CommandQueue(IEndpointRegistrationConfigurator endpoint, string name)
+    {
+        endpoint.Name = name;
+        endpoint.ConfigureConsumeTopology = false;
+    }
+}
+
+public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations>, IConsumer<RevalidateOperation>
+{
+    public async Task Consume(ConsumeContext<ValidateOperations> context)
+    {
         var intent = context.Message.Intent;
+        script.ThrowIfScripted("policy", intent.Operations.Select(o => o.ResourceName));
         for (var i = 0; i < intent.Operations.Count; i++)
         {
             await context.Publish(Verdict(context.Message.RequestId, i, intent.Operations.Count, intent.Operations[i], intent.EstimatedRiskLevel, false));
@@ -67,7 +93,7 @@ public sealed class ScriptedPolicy(Script script, IRequestStore store) : IConsum
     }
 }
 
-public sealed class ScriptedExecutor(Script script, ISnapshotStore snapshots) : IConsumer<ExecuteOperation>
+public sealed class ScriptedExecutor(Script script, ISnapshotStore? snapshots = null) : IConsumer<ExecuteOperation>
 {
     public async Task Consume(ConsumeContext<ExecuteOperation> context)
     {
@@ -76,7 +102,12 @@ public sealed class ScriptedExecutor(Script script, ISnapshotStore snapshots) : 
         var mutating = m.Operation.OperationType.IsMutating();
         var fails = script.FailVerification.Contains(m.Operation.ResourceName);
         string? snapshotId = null;
-        if (mutating)
+        script.ThrowIfScripted("executor", [m.Operation.ResourceName]);
+        if (mutating && snapshots is null)
+        {
+            snapshotId = $"snap-{m.Index}-{m.Operation.ResourceName}";
+        }
+        else if (mutating)
         {
             var (kind, apiVersion) = Kinds.Of(m.Operation.ResourceType);
             // A Secret's snapshot holds its values, as the real executor's does; the API must never show them.
@@ -96,7 +127,7 @@ public sealed class ScriptedExecutor(Script script, ISnapshotStore snapshots) : 
                     data = new { password = Script.OldSecret },
                 })
                 : JsonSerializer.Serialize(new { kind, metadata = new { name }, spec = new { replicas = 1 } });
-            var saved = await snapshots.SaveAsync(new SnapshotDocument
+            var saved = await snapshots!.SaveAsync(new SnapshotDocument
             {
                 Id = $"snap-{m.Index}-{m.Operation.ResourceName}-{m.RequestId:N}"[..40],
                 RequestId = m.RequestId,
@@ -131,6 +162,7 @@ public sealed class ScriptedRollback(Script script) : IConsumer<RollbackRequeste
     public Task Consume(ConsumeContext<RollbackRequested> context)
     {
         script.Log.Enqueue($"rollback {context.Message.OperationIndex} {context.Message.SnapshotId}");
+        script.ThrowIfScripted("rollback", [context.Message.SnapshotId ?? ""]);
         return context.Publish(new RollbackCompleted
         {
             RequestId = context.Message.RequestId,
