@@ -25,4 +25,11 @@ public sealed class KubernetesOptions
 
     [Required]
     public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>How long a starting service waits for the cluster's /version before it stops with the reason.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Check the cluster when the host starts (on by default; tests that register a stand-in client turn it off).</summary>
+    public bool CheckAtStart { get; set; } = true;
 }

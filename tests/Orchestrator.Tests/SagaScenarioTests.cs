@@ -19,6 +19,7 @@ namespace K8sAgentPlatform.Orchestrator.Tests;
 public sealed class SagaScenarioTests : IAsyncLifetime
 {
     private readonly Script script = new();
+    private readonly FinishedLog finished = new();
     private readonly ManualTime time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
     private ServiceProvider provider = null!;
     private IBusControl bus = null!;
@@ -36,6 +37,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(script)
+            .AddSingleton(finished)
             .AddSingleton<TimeProvider>(time)
             .AddSingleton<IAuditLog, MemoryAuditLog>()
             .AddOrchestratorCore()
@@ -45,6 +47,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
             x.AddRequestSaga();
             x.AddIntentConsumers();
             x.AddScriptedServices();
+            x.AddConsumer<FinishedRecorder>();
             x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
         });
         provider = services.BuildServiceProvider(true);
@@ -225,6 +228,103 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         RequestStateJson.Serialize(after).ShouldBe(RequestStateJson.Serialize(before));
     }
 
+    [Fact]
+    public async Task Every_final_state_is_published_once_as_RequestFinished_with_the_results()
+    {
+        var id = await Submit("scale api to 3 in staging", "alice");
+        await WaitFor(id, "Completed");
+
+        await WaitUntil(() => Task.FromResult(finished.Messages.Any(m => m.RequestId == id)));
+        var message = finished.Messages.Single(m => m.RequestId == id);
+        message.FinalState.ShouldBe("Completed");
+        message.Principal.ShouldBe("alice");
+        message.Source.ShouldBe("test");
+        message.Results.ShouldHaveSingleItem().Success.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_policy_service_that_fails_for_good_ends_the_request_in_failed_with_the_service_the_error_and_what_to_do()
+    {
+        script.Throws.Add("policy/api");
+
+        var id = await Submit("scale api to 3 in staging", "alice");
+
+        var state = await WaitFor(id, "Failed");
+        state.Outcome.ShouldBe("the policy service failed validating the operations: InvalidOperationException: scripted policy failure on api");
+        state.Reasons.ShouldContain(r => r.StartsWith("what to do: check that the policy service runs"));
+        script.Log.ShouldBeEmpty();
+        state.Deadline.ShouldBeNull();
+        await WaitUntil(() => Task.FromResult(finished.Messages.Any(m => m.RequestId == id && m.FinalState == "Failed")));
+    }
+
+    [Fact]
+    public async Task An_executor_failure_after_an_applied_operation_rolls_that_operation_back()
+    {
+        script.Throws.Add("executor/worker");
+
+        var id = await Submit("scale api to 3 in dev and restart worker in dev", "alice");
+
+        var state = await WaitFor(id, "RolledBack");
+        state.Outcome!.ShouldStartWith("the executor service failed running operation 1: InvalidOperationException: scripted executor failure on worker; whether it changed the object is unknown");
+        script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 0 snap-0-api"]);
+        (await Trail(id)).ShouldContain("Executing -> Compensating");
+    }
+
+    [Fact]
+    public async Task A_rollback_service_failure_ends_in_compensation_failed_for_a_human()
+    {
+        script.FailVerification.Add("api");
+        script.Throws.Add("rollback/snap-0-api");
+
+        var id = await Submit("scale api to 3 in dev", "alice");
+
+        var state = await WaitFor(id, "CompensationFailed");
+        state.Outcome!.ShouldStartWith("the rollback service failed rolling back operation 0: InvalidOperationException");
+        state.Outcome.ShouldEndWith("a human must look");
+    }
+
+    [Fact]
+    public async Task A_request_nobody_parses_fails_at_the_parse_deadline_and_an_early_sweep_changes_nothing()
+    {
+        var id = Guid.NewGuid();
+        // As a request whose RequestSubmitted no intent service ever took: the saga waits in Parsing.
+        await Store.InsertAsync(new RequestState
+        {
+            CorrelationId = id,
+            CurrentState = "Parsing",
+            Principal = "alice",
+            Source = "test",
+            SubmittedAt = time.GetUtcNow(),
+            Deadline = time.GetUtcNow() + TimeSpan.FromMinutes(2),
+        });
+        var sweeper = provider.GetRequiredService<DeadlineSweeper>();
+
+        (await sweeper.SweepOnceAsync()).ShouldBe(0);
+        time.Advance(TimeSpan.FromMinutes(3));
+        (await sweeper.SweepOnceAsync()).ShouldBe(1);
+
+        var state = await WaitFor(id, "Failed");
+        state.Outcome.ShouldBe("the intent service did not parse the request within 00:02:00");
+        state.Reasons.ShouldContain(r => r.StartsWith("what to do: check that the intent service runs"));
+    }
+
+    [Fact]
+    public async Task An_operation_nobody_reports_on_is_ended_at_the_execute_deadline_and_what_was_applied_is_rolled_back()
+    {
+        script.Silent.Add("executor/worker");
+        var id = await Submit("scale api to 3 in dev and restart worker in dev", "alice");
+        await WaitUntil(() => Task.FromResult(script.Log.Contains("execute 1 worker rv=100")));
+        var sweeper = provider.GetRequiredService<DeadlineSweeper>();
+
+        (await sweeper.SweepOnceAsync()).ShouldBe(0);
+        time.Advance(TimeSpan.FromMinutes(16));
+        (await sweeper.SweepOnceAsync()).ShouldBe(1);
+
+        var state = await WaitFor(id, "RolledBack");
+        state.Outcome!.ShouldStartWith("operation 1 did not report a result within 00:15:00");
+        script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 0 snap-0-api"]);
+    }
+
     private async Task<Guid> Submit(string text, string principal)
     {
         var id = Guid.NewGuid();
@@ -257,5 +357,19 @@ public sealed class SagaScenarioTests : IAsyncLifetime
 
             await Task.Delay(20);
         }
+    }
+}
+
+public sealed class FinishedLog
+{
+    public System.Collections.Concurrent.ConcurrentQueue<RequestFinished> Messages { get; } = new();
+}
+
+public sealed class FinishedRecorder(FinishedLog log) : IConsumer<RequestFinished>
+{
+    public Task Consume(ConsumeContext<RequestFinished> context)
+    {
+        log.Messages.Enqueue(context.Message);
+        return Task.CompletedTask;
     }
 }

@@ -24,8 +24,13 @@ public sealed class Script
     /// <summary>"service/name" pairs (policy, executor, rollback) whose consumer throws for good on that resource, as a broken service would.</summary>
     public HashSet<string> Throws { get; } = [];
 
+    /// <summary>"service/name" pairs whose consumer takes the message and never answers, as a stuck service would.</summary>
+    public HashSet<string> Silent { get; } = [];
+
     /// <summary>The value a scripted Secret holds before a change.</summary>
     public const string OldSecret = "b2xkLXNlY3JldC12YWx1ZQ==";
+
+    internal bool IsSilent(string service, string name) => Silent.Contains($"{service}/{name}");
 
     internal void ThrowIfScripted(string service, IEnumerable<string> names)
     {
@@ -103,6 +108,11 @@ public sealed class ScriptedExecutor(Script script, ISnapshotStore? snapshots = 
         var fails = script.FailVerification.Contains(m.Operation.ResourceName);
         string? snapshotId = null;
         script.ThrowIfScripted("executor", [m.Operation.ResourceName]);
+        if (script.IsSilent("executor", m.Operation.ResourceName))
+        {
+            return;
+        }
+
         if (mutating && snapshots is null)
         {
             snapshotId = $"snap-{m.Index}-{m.Operation.ResourceName}";
