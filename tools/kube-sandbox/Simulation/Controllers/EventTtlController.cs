@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using K8sAgentPlatform.KubeSandbox.Api;
 using K8sAgentPlatform.KubeSandbox.Store;
 
