@@ -48,7 +48,7 @@ public static class ExecutorServiceExtensions
             (_, provider) => provider.GetService<IExecutionRecordStore>() is not null && provider.GetService<ISnapshotStore>() is not null,
             "The executor needs persistence: register it with AddPersistence, AddSqlitePersistence or AddMongoPersistence (ISnapshotStore and IExecutionRecordStore).");
         services.TryAddSingleton<ExecutionGate>();
-        services.TryAddSingleton<OperationExecutor>();
+        services.AddOperationHandlers();
         return services;
     }
 

@@ -11,6 +11,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -52,8 +53,19 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         var objects = client is null ? Objects : new KubernetesObjects(client);
         var verifier = client is null ? Verifier : new RolloutVerifier(client, TimeProvider.System);
-        return new OperationExecutor(objects, verifier, new SnapshotRestorer(objects, verifier), Snapshots, Records,
-            Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System, NullLogger<OperationExecutor>.Instance);
+        // Built by the executor's own registration of its handlers, so a handler left out of it fails here too.
+        return new ServiceCollection()
+            .AddSingleton(objects)
+            .AddSingleton(verifier)
+            .AddSingleton(new SnapshotRestorer(objects, verifier))
+            .AddSingleton<ISnapshotStore>(Snapshots)
+            .AddSingleton<IExecutionRecordStore>(Records)
+            .AddSingleton(Microsoft.Extensions.Options.Options.Create(Options))
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddOperationHandlers()
+            .BuildServiceProvider()
+            .GetRequiredService<OperationExecutor>();
     }
 
     public SandboxServer Sandbox { get; }

@@ -4,19 +4,25 @@ using k8s.Autorest;
 using k8s.Models;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Kubernetes;
+using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Executor.Execution;
+namespace K8sAgentPlatform.Executor.Execution.Operations;
 
-public sealed partial class OperationExecutor
+/// <summary>drain_node: cordon the node, then evict its pods.</summary>
+internal sealed class DrainNodeHandler(ChangeRunner runner, KubernetesObjects objects, IOptions<ExecutorOptions> options, TimeProvider time) : IOperationHandler
 {
     private const string MirrorAnnotation = "kubernetes.io/config.mirror";
+
+    private readonly ExecutorOptions settings = options.Value;
+
+    public OperationType Type => OperationType.DrainNode;
 
     /// <summary>
     /// Like kubectl drain: cordon, then evict every pod on the node except DaemonSet and mirror pods, backing off
     /// while a disruption budget says no (429), within a bounded time. The snapshot is the node before the
     /// cordon; a rollback uncordons it (evicted pods have been re-created elsewhere by their controllers).
     /// </summary>
-    private async Task<Outcome> DrainAsync(Run run)
+    public async Task<Outcome> ExecuteAsync(Run run)
     {
         var ct = run.CancellationToken;
         var parameters = run.Operation.Parameters as DrainNodeParameters ?? new DrainNodeParameters();
@@ -46,12 +52,12 @@ public sealed partial class OperationExecutor
             return Outcome.Failed($"{run.Target} was not drained: {string.Join("; ", blockers)}");
         }
 
-        return await ChangeAsync(run,
-            _ => OnlyFor(run, ResourceType.Node),
+        return await runner.ChangeAsync(run,
+            _ => run.OnlyFor(ResourceType.Node),
             async (current, dryRun) =>
             {
                 await objects.PatchAsync(ResourceType.Node, null, run.Name,
-                    Patch(ExecutorRequests.CordonPatch(true), V1Patch.PatchType.StrategicMergePatch, current), dryRun, ct);
+                    ChangeRunner.Patch(ExecutorRequests.CordonPatch(true), V1Patch.PatchType.StrategicMergePatch, current), dryRun, ct);
                 if (dryRun)
                 {
                     foreach (var pod in evictable)
@@ -136,11 +142,11 @@ public sealed partial class OperationExecutor
         var eviction = new V1Eviction
         {
             Metadata = new V1ObjectMeta { Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty },
-            DeleteOptions = new V1DeleteOptions { GracePeriodSeconds = gracePeriodSeconds, DryRun = dryRun ? [All] : null },
+            DeleteOptions = new V1DeleteOptions { GracePeriodSeconds = gracePeriodSeconds, DryRun = dryRun ? [ChangeRunner.DryRunAll] : null },
         };
         try
         {
-            await Client.CoreV1.CreateNamespacedPodEvictionAsync(body: eviction, name: pod.Metadata.Name, namespaceParameter: pod.Metadata.NamespaceProperty, dryRun: dryRun ? All : null, cancellationToken: ct);
+            await objects.Client.CoreV1.CreateNamespacedPodEvictionAsync(body: eviction, name: pod.Metadata.Name, namespaceParameter: pod.Metadata.NamespaceProperty, dryRun: dryRun ? ChangeRunner.DryRunAll : null, cancellationToken: ct);
             return null;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -154,7 +160,7 @@ public sealed partial class OperationExecutor
     }
 
     private async Task<IReadOnlyList<V1Pod>> PodsOnNodeAsync(string node, CancellationToken ct) =>
-        (await Client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: $"spec.nodeName={node}", cancellationToken: ct)).Items
+        (await objects.Client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: $"spec.nodeName={node}", cancellationToken: ct)).Items
             .Where(p => p.Status?.Phase is not ("Succeeded" or "Failed"))
             .ToArray();
 

@@ -6,11 +6,21 @@ using k8s.Models;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
+using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Executor.Execution;
+namespace K8sAgentPlatform.Executor.Execution.Operations;
 
-public sealed partial class OperationExecutor
+/// <summary>apply_manifest: every object of a manifest in the operation's namespace, server-side applied.</summary>
+internal sealed class ApplyManifestHandler(
+    ChangeRunner runner,
+    KubernetesObjects objects,
+    RolloutVerifier verifier,
+    ISnapshotStore snapshots,
+    IOptions<ExecutorOptions> options,
+    TimeProvider time) : IOperationHandler
 {
+    private readonly ExecutorOptions settings = options.Value;
+
     private sealed record ManifestObject(ResourceType Type, string? Namespace, string Name, JsonObject Desired)
     {
         public JsonObject? Live { get; set; }
@@ -18,11 +28,13 @@ public sealed partial class OperationExecutor
         public string Target => $"{WireNames.Of(Type)}/{Name}{(Namespace is null ? "" : $" in {Namespace}")}";
     }
 
+    public OperationType Type => OperationType.ApplyManifest;
+
     /// <summary>
     /// Server-side apply of every document, each object snapshotted first (Existed=false when new, so a rollback
     /// deletes it), existing ones applied with their resourceVersion as precondition; then workloads verified.
     /// </summary>
-    private async Task<Outcome> ApplyManifestAsync(Run run)
+    public async Task<Outcome> ExecuteAsync(Run run)
     {
         var ct = run.CancellationToken;
         var manifest = run.Parameters<ApplyManifestParameters>().Manifest;
@@ -144,7 +156,7 @@ public sealed partial class OperationExecutor
         var single = items.Count == 1;
         var saved = await snapshots.SaveAsync(new SnapshotDocument
         {
-            Id = SnapshotId(run.Command.RequestId, run.Command.Index),
+            Id = OperationExecutor.SnapshotId(run.Command.RequestId, run.Command.Index),
             RequestId = run.Command.RequestId,
             OperationIndex = run.Command.Index,
             Operation = run.Operation,
@@ -162,7 +174,7 @@ public sealed partial class OperationExecutor
         run.SnapshotId = saved.Id;
         // A resumed manifest is applied again: a server-side apply of the same documents converges on the same
         // state (a no-op where it is there already), and the first snapshot, the true pre-state, is the one kept.
-        await RecordStartAsync(run);
+        await runner.RecordStartAsync(run);
     }
 
     private static JsonObject Stub(ManifestObject item)

@@ -4,15 +4,27 @@ using k8s.Models;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
+using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Executor.Execution;
+namespace K8sAgentPlatform.Executor.Execution.Operations;
 
-public sealed partial class OperationExecutor
+/// <summary>rollback: to a snapshot, or to an earlier revision of a workload's rollout history.</summary>
+internal sealed class RollbackHandler(
+    ChangeRunner runner,
+    KubernetesObjects objects,
+    SnapshotRestorer restorer,
+    ISnapshotStore snapshots,
+    IOptions<ExecutorOptions> options,
+    TimeProvider time) : IOperationHandler
 {
+    private readonly ExecutorOptions settings = options.Value;
+
     private const string RevisionAnnotation = "deployment.kubernetes.io/revision";
 
+    public OperationType Type => OperationType.Rollback;
+
     /// <summary>To a snapshot (restored exactly, then marked consumed), or to a revision of the rollout history.</summary>
-    private Task<Outcome> RollbackAsync(Run run)
+    public Task<Outcome> ExecuteAsync(Run run)
     {
         var parameters = run.Operation.Parameters as RollbackParameters ?? new RollbackParameters();
         return parameters.SnapshotId is { } snapshotId
@@ -55,7 +67,7 @@ public sealed partial class OperationExecutor
             return Outcome.Ok($"snapshot {snapshotId} restored (before an interruption of the executor)");
         }
 
-        await SaveSnapshotAsync(run, current, existed: current is not null);
+        await runner.SaveSnapshotAsync(run, current, existed: current is not null);
         var restored = await restorer.RestoreAsync(snapshot, settings.Verification, ct);
         if (!restored.Success)
         {
@@ -76,10 +88,10 @@ public sealed partial class OperationExecutor
     {
         JsonNode? template = null;
         long chosen = 0;
-        return ChangeCheckedAsync(run,
+        return runner.ChangeCheckedAsync(run,
             async current =>
             {
-                if (OnlyFor(run, ResourceType.Deployment, ResourceType.StatefulSet, ResourceType.DaemonSet) is { } wrongType)
+                if (run.OnlyFor(ResourceType.Deployment, ResourceType.StatefulSet, ResourceType.DaemonSet) is { } wrongType)
                 {
                     return wrongType + " (for other objects, roll back to a snapshot id)";
                 }
@@ -109,7 +121,7 @@ public sealed partial class OperationExecutor
                     new JsonObject { ["op"] = "replace", ["path"] = "/metadata/resourceVersion", ["value"] = current.ResourceVersion() });
                 await objects.PatchAsync(run.Type, run.Namespace, run.Name, new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), dryRun, run.CancellationToken);
             },
-            _ => VerifyRolloutAsync(run, $"{run.Target} rolled back to revision {chosen}"),
+            _ => runner.VerifyRolloutAsync(run, $"{run.Target} rolled back to revision {chosen}"),
             // The target revision is chosen from the history, which the rollback itself changes: an interrupted
             // rollback cannot tell from the live object whether it went through, so it is never applied again.
             _ => false);
@@ -124,7 +136,7 @@ public sealed partial class OperationExecutor
         var ns = run.Namespace!;
         if (run.Type == ResourceType.Deployment)
         {
-            var sets = await Client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
+            var sets = await objects.Client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
             return sets.Items
                 .Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == uid) == true)
                 .Select(rs => (rs, long.TryParse(rs.Metadata.Annotations?.TryGetValue(RevisionAnnotation, out var v) == true ? v : null, out var n) ? n : 0))
@@ -139,7 +151,7 @@ public sealed partial class OperationExecutor
                 .ToArray();
         }
 
-        var revisions = await Client.AppsV1.ListNamespacedControllerRevisionAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
+        var revisions = await objects.Client.AppsV1.ListNamespacedControllerRevisionAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
         return revisions.Items
             .Where(cr => cr.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true)
             .Select(cr => (cr.Revision, Template: JsonNode.Parse(KubernetesJson.Serialize(cr.Data))?["spec"]?["template"]))
