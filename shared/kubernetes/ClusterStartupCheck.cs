@@ -8,13 +8,18 @@ using Microsoft.Extensions.Options;
 namespace K8sAgentPlatform.Kubernetes;
 
 /// <summary>
-/// Asks the cluster for /version when the host starts, so a service that cannot reach it, or whose credentials it
-/// refuses, stops at once with the reason instead of failing every request later.
+/// Asks the cluster for /version and /api/v1 when the host starts, so a service that cannot reach it, or whose
+/// credentials it refuses, stops at once with the reason instead of failing every request later.
 /// </summary>
 public sealed class ClusterStartupCheck(IServiceProvider services, IOptions<KubernetesOptions> options, ILogger<ClusterStartupCheck> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!options.Value.CheckAtStart)
+        {
+            return;
+        }
+
         var where = Describe(options.Value);
         IKubernetes client;
         try
@@ -31,6 +36,9 @@ public sealed class ClusterStartupCheck(IServiceProvider services, IOptions<Kube
         try
         {
             var version = await client.Version.GetCodeAsync(timeout.Token);
+            // Clusters serve /version to anyone; discovery needs an authenticated user (but no RBAC grant), so it
+            // tells whether the credentials are accepted.
+            await client.CoreV1.GetAPIResourcesAsync(timeout.Token);
             logger.LogInformation("Kubernetes at {Server} answered: {Version}", client.BaseUri, version.GitVersion);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)

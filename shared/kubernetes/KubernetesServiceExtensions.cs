@@ -1,7 +1,6 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Kubernetes;
@@ -24,13 +23,7 @@ public static class KubernetesServiceExtensions
         services.TryAddSingleton<IKubernetes>(sp => KubernetesClientFactory.Create(
             sp.GetRequiredService<IOptions<KubernetesOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
-        if (!services.Any(d => d.ServiceType == typeof(ClusterStartupMarker)))
-        {
-            services.AddSingleton<ClusterStartupMarker>();
-            services.AddHostedService(sp => sp.GetRequiredService<IOptions<KubernetesOptions>>().Value.CheckAtStart
-                ? (IHostedService)ActivatorUtilities.CreateInstance<ClusterStartupCheck>(sp)
-                : new NoStartupCheck());
-        }
+        services.AddHostedService<ClusterStartupCheck>(); // once per host, however many services add the client
 
         return services;
     }
@@ -50,15 +43,5 @@ public static class KubernetesServiceExtensions
             sp.GetRequiredService<RolloutVerifier>(),
             maxConflictRetries(sp)));
         return services;
-    }
-
-    /// <summary>Registered once with the start check, so hosts that add several Kubernetes services check the cluster once.</summary>
-    private sealed class ClusterStartupMarker;
-
-    private sealed class NoStartupCheck : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using k8s;
+using K8sAgentPlatform.Cli.Embedded;
+using K8sAgentPlatform.KubeSandbox;
+using K8sAgentPlatform.Orchestrator.Auth;
+using Microsoft.Extensions.Options;
+
+namespace K8sAgentPlatform.Api.Tests;
+
+/// <summary>
+/// <c>k8s-agent serve</c>'s embedded platform as a user starts it: the same registrations as the separate services,
+/// so a policy file, /metrics and any kubeconfig work there too.
+/// </summary>
+public sealed class ServeTests : IAsyncLifetime
+{
+    private const string Token = "k8sa_serve-tests-admin-token";
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("serve-tests-");
+    private readonly List<IAsyncDisposable> running = [];
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var item in Enumerable.Reverse(running))
+        {
+            await item.DisposeAsync();
+        }
+
+        work.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_policy_file_approves_only_the_registries_it_names()
+    {
+        var policy = Path.Combine(work.FullName, "policy.yaml");
+        await File.WriteAllTextAsync(policy, "version: 1\nimages:\n  approved_registries: [registry.k8s.io, ghcr.io/acme]\n", TestContext.Current.CancellationToken);
+        var platform = await Start(policyFile: policy);
+
+        var allowed = await Finish(platform, "kubectl set image deployment/web web=ghcr.io/acme/web:1.2.3 -n staging", dryRun: true);
+        var refused = await Finish(platform, "kubectl set image deployment/web web=quay.io/other/web:1.2.3 -n staging", dryRun: true);
+
+        allowed.GetProperty("state").GetString().ShouldBe("Completed");
+        refused.GetProperty("state").GetString().ShouldBe("Rejected");
+        refused.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ShouldContain(r => r!.Contains("quay.io"));
+    }
+
+    [Fact]
+    public async Task Serve_with_a_broken_policy_file_does_not_start_and_names_the_line_and_key()
+    {
+        var policy = Path.Combine(work.FullName, "policy.yaml");
+        await File.WriteAllTextAsync(policy, "version: 1\nscaling:\n  max_replicaz: 5\n", TestContext.Current.CancellationToken);
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => Start(policyFile: policy));
+
+        error.Message.ShouldContain("Policy:File");
+        error.Message.ShouldContain("line 3");
+        error.Message.ShouldContain("max_replicaz");
+    }
+
+    [Fact]
+    public async Task Serve_exposes_the_platforms_metrics_health_and_readiness()
+    {
+        var platform = await Start();
+        using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
+        await Finish(platform, "show the status of web in staging");
+
+        var metrics = await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+
+        metrics.ShouldContain("k8s_agent_operations_total");
+        metrics.ShouldContain("k8s_agent_intent_classification_duration_seconds");
+        (await http.GetAsync("/healthz", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await http.GetAsync("/readyz", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Serve_with_the_sandboxes_own_kubeconfig_completes_a_scale()
+    {
+        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, Seed = "demo" }, TestContext.Current.CancellationToken);
+        running.Add(sandbox);
+        var kubeconfig = Path.Combine(work.FullName, "sandbox.kubeconfig");
+        sandbox.WriteKubeconfig(kubeconfig);
+        var platform = await Start(kubeconfig: kubeconfig);
+
+        var done = await Finish(platform, "scale api to 2 in staging");
+
+        done.GetProperty("state").GetString().ShouldBe("Completed");
+        var deployment = await sandbox.CreateClient().AppsV1.ReadNamespacedDeploymentAsync("api", "staging", cancellationToken: TestContext.Current.CancellationToken);
+        deployment.Spec.Replicas.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Serve_against_an_unreachable_cluster_does_not_start_and_says_where_it_looked()
+    {
+        var kubeconfig = Path.Combine(work.FullName, "gone.kubeconfig");
+        var port = FreePort();
+        await File.WriteAllLinesAsync(kubeconfig,
+        [
+            "apiVersion: v1", "kind: Config",
+            "clusters:", "- name: c", "  cluster:", $"    server: http://127.0.0.1:{port}",
+            "users:", "- name: u", "  user: {}",
+            "contexts:", "- name: x", "  context:", "    cluster: c", "    user: u",
+            "current-context: x",
+        ], TestContext.Current.CancellationToken);
+
+        var error = await Should.ThrowAsync<K8sAgentPlatform.Hosting.PlatformStartException>(() =>
+            Start(kubeconfig: kubeconfig, overrides: new() { ["Kubernetes:Retry:MaxAttempts"] = "1" }));
+
+        error.Message.ShouldStartWith("cannot reach the cluster at http://127.0.0.1:");
+        error.Message.ShouldContain(kubeconfig);
+    }
+
+    [Fact]
+    public async Task A_scale_whose_cluster_disappears_mid_way_ends_in_a_final_state_with_the_reason()
+    {
+        // Pods that take long to become ready keep the executor verifying while the cluster goes away.
+        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = 0, Seed = "demo", PodReadyDelay = TimeSpan.FromMinutes(5) },
+            TestContext.Current.CancellationToken);
+        var kubeconfig = Path.Combine(work.FullName, "sandbox.kubeconfig");
+        sandbox.WriteKubeconfig(kubeconfig);
+        var platform = await Start(kubeconfig: kubeconfig, overrides: new()
+        {
+            ["Kubernetes:Retry:MaxAttempts"] = "1",
+            ["Orchestrator:ExecuteTimeout"] = "00:00:05",
+            ["Orchestrator:CompensateTimeout"] = "00:00:05",
+            ["Orchestrator:SweepInterval"] = "00:00:00.200",
+        });
+        using var api = Client(platform);
+        var id = await Submit(api, "scale api to 2 in staging", dryRun: false);
+        await WaitFor(api, id, view => view.GetProperty("state").GetString() == "Executing");
+
+        await sandbox.DisposeAsync();
+
+        var ended = await WaitFor(api, id, view => view.GetProperty("final").GetBoolean());
+        ended.GetProperty("state").GetString().ShouldBeOneOf("Failed", "RolledBack", "CompensationFailed");
+        ended.GetProperty("outcome").GetString().ShouldNotBeNullOrWhiteSpace();
+        ended.GetProperty("outcome").GetString()!.ShouldContain("operation 0");
+    }
+
+    private async Task<EmbeddedPlatform> Start(string? policyFile = null, string? kubeconfig = null, Dictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Tokens:0:Name"] = "root",
+            ["Auth:Tokens:0:Sha256"] = TokenFile.Hash(Token),
+            ["Auth:Tokens:0:Roles:0"] = "admin",
+        };
+        foreach (var (key, value) in overrides ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var data = work.CreateSubdirectory(Guid.NewGuid().ToString("N"));
+        var platform = await EmbeddedPlatform.StartAsync(new EmbeddedSettings(0, kubeconfig, "demo", data.FullName,
+            Path.Combine(data.FullName, "client.json"), settings, policyFile), TestContext.Current.CancellationToken);
+        running.Add(platform);
+        return platform;
+    }
+
+    private static HttpClient Client(EmbeddedPlatform platform)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(platform.Url), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
+    private static async Task<JsonElement> Finish(EmbeddedPlatform platform, string text, bool dryRun = false)
+    {
+        using var api = Client(platform);
+        var id = await Submit(api, text, dryRun);
+        return await WaitFor(api, id, view => view.GetProperty("final").GetBoolean());
+    }
+
+    private static async Task<Guid> Submit(HttpClient api, string text, bool dryRun)
+    {
+        var response = await api.PostAsJsonAsync("/api/requests", new { text, dry_run = dryRun }, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<JsonElement> WaitFor(HttpClient api, Guid id, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement view = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            view = await api.GetFromJsonAsync<JsonElement>($"/api/requests/{id}", TestContext.Current.CancellationToken);
+            if (condition(view))
+            {
+                return view;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        throw new TimeoutException($"request {id} did not get there within 60 s; last seen: {view}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
