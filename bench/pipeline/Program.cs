@@ -221,7 +221,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
     /// <summary>Submits a request over the API and polls it until a final state; true when it completed.</summary>
     internal sealed class PlatformClient(HttpClient api)
     {
-        private static readonly HashSet<string> FinalStates = ["Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed"];
+        private static IReadOnlySet<string> FinalStates => K8sAgentPlatform.Contracts.RequestStates.Final;
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
         public List<string> UnexpectedStates { get; } = [];

@@ -56,12 +56,7 @@ public static class ExecutorServiceExtensions
     public static IBusRegistrationConfigurator AddExecutorService(this IBusRegistrationConfigurator bus, Action<ExecutorOptions>? configure = null)
     {
         AddExecutorService((IServiceCollection)bus, configure);
-        // Its queue takes only the ExecuteOperation the saga sends: bound to no published message.
-        bus.AddConsumer<ExecuteOperationConsumer>().Endpoint(e =>
-        {
-            e.Name = Endpoints.Executor;
-            e.ConfigureConsumeTopology = false;
-        });
+        bus.AddConsumer<ExecuteOperationConsumer>().Endpoint(PlatformBus.CommandQueue(Endpoints.Executor));
         return bus;
     }
 }

@@ -29,14 +29,8 @@ public static class PolicyServiceExtensions
     public static IBusRegistrationConfigurator AddPolicyConsumers(this IBusRegistrationConfigurator bus, Action<PolicyOptions>? configure = null)
     {
         bus.AddPolicyEngine(configure);
-        bus.AddConsumer<ValidateOperationsConsumer>().Endpoint(CommandQueue);
-        bus.AddConsumer<RevalidateOperationConsumer>().Endpoint(CommandQueue);
+        bus.AddConsumer<ValidateOperationsConsumer>().Endpoint(PlatformBus.CommandQueue(Endpoints.Policy));
+        bus.AddConsumer<RevalidateOperationConsumer>().Endpoint(PlatformBus.CommandQueue(Endpoints.Policy));
         return bus;
-    }
-
-    private static void CommandQueue(IEndpointRegistrationConfigurator endpoint)
-    {
-        endpoint.Name = Endpoints.Policy;
-        endpoint.ConfigureConsumeTopology = false;
     }
 }

@@ -53,12 +53,7 @@ public static class RollbackServiceExtensions
     public static IBusRegistrationConfigurator AddRollbackService(this IBusRegistrationConfigurator bus, Action<RollbackOptions>? configure = null)
     {
         AddRollbackService((IServiceCollection)bus, configure);
-        // Its queue takes only the RollbackRequested the saga sends: bound to no published message.
-        bus.AddConsumer<RollbackRequestedConsumer>().Endpoint(e =>
-        {
-            e.Name = Endpoints.Rollback;
-            e.ConfigureConsumeTopology = false;
-        });
+        bus.AddConsumer<RollbackRequestedConsumer>().Endpoint(PlatformBus.CommandQueue(Endpoints.Rollback));
         return bus;
     }
 }

@@ -57,6 +57,16 @@ public static class PlatformBus
         return services;
     }
 
+    /// <summary>
+    /// A service's command queue: named <paramref name="name"/> and bound to nothing but its own exchange, so only a
+    /// sender that addresses it (the saga) reaches it; publishing a command reaches no one.
+    /// </summary>
+    public static Action<IEndpointRegistrationConfigurator> CommandQueue(string name) => endpoint =>
+    {
+        endpoint.Name = name;
+        endpoint.ConfigureConsumeTopology = false;
+    };
+
     private static class Validator
     {
         public static void ThrowIfInvalid(BusOptions options)

@@ -18,8 +18,8 @@ public sealed class PolicyOptions
     /// <summary>Path of the YAML policy file (policy.example.yaml shows every key); unset for the built-in defaults.</summary>
     public string? File { get; set; }
 
-    /// <summary>Settings given directly (tests); win over <see cref="File"/>.</summary>
-    public PolicySettings? Settings { get; set; }
+    /// <summary>Settings given directly (tests); win over <see cref="File"/>. Not a configuration key.</summary>
+    internal PolicySettings? Settings { get; set; }
 }
 
 public static class PolicyEngineExtensions

@@ -74,6 +74,7 @@ public sealed class ApiHost : IAsyncDisposable
             x.AddIntentConsumers();
             x.AddScriptedServices();
             x.AddPublishObserver(sp => sp.GetRequiredService<PublishRecorder>());
+            x.AddSendObserver(sp => sp.GetRequiredService<PublishRecorder>());
             x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
         });
 
@@ -151,8 +152,8 @@ public sealed class ApiHost : IAsyncDisposable
     }
 }
 
-/// <summary>Every message published on the bus, seen as it is published (so counts need no waiting).</summary>
-public sealed class PublishRecorder : IPublishObserver
+/// <summary>Every message published or sent on the bus, seen as it leaves (so counts need no waiting).</summary>
+public sealed class PublishRecorder : IPublishObserver, ISendObserver
 {
     public ConcurrentQueue<object> Messages { get; } = new();
 
@@ -167,4 +168,14 @@ public sealed class PublishRecorder : IPublishObserver
     }
 
     public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
+
+    public Task PreSend<T>(SendContext<T> context) where T : class => Task.CompletedTask;
+
+    public Task PostSend<T>(SendContext<T> context) where T : class
+    {
+        Messages.Enqueue(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task SendFault<T>(SendContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 }

@@ -24,8 +24,6 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, (string Key, string Source, string Evidence)[]> Raw =
         new Dictionary<string, (string, string, string)[]>
         {
-            ["policy"] = [("Policy:File", "services/policy/Program.cs", "Configuration[\"Policy:File\"]")],
-            ["rollback"] = [("Policy:File", "services/rollback/Program.cs", "Configuration[\"Policy:File\"]")],
             ["orchestrator"] = [(OrchestratorExtensions.RequestsDatabaseKey, "services/orchestrator/OrchestratorExtensions.cs", "configuration[RequestsDatabaseKey]")],
         };
 
@@ -36,9 +34,9 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, Type[]> Sections = new Dictionary<string, Type[]>
     {
         ["intent"] = [typeof(BusOptions), typeof(OpenAiOptions), typeof(IntentOptions)],
-        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions)],
+        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(Policy.PolicyOptions)],
         ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Executor.ExecutorOptions)],
-        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Rollback.RollbackOptions)],
+        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Rollback.RollbackOptions), typeof(Policy.PolicyOptions)],
         ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(OrchestratorOptions)],
     };
 

@@ -46,12 +46,13 @@ public sealed class BrokerRestartTests(Broker broker) : IAsyncLifetime
             moving.Add(await platform.SubmitAsync(text, "alice"));
         }
 
-        var before = await broker.ConnectionsAsync(platform.VirtualHost);
+        // The management API lists connections from statistics it collects every few seconds (slower on a broker
+        // that was just installed), so wait until it lists the four running services rather than reading it once.
+        var before = await ConnectionsAsync(atLeast: 4, TimeSpan.FromSeconds(60));
         await broker.RestartAsync();
         await platform.RestartAsync("executor");
         await platform.WaitUntilAllReadyAsync(TimeSpan.FromSeconds(60));
 
-        before.Count.ShouldBeGreaterThanOrEqualTo(4, "the four services left running are connected before the restart");
         await ReconnectedAsync(before, TimeSpan.FromSeconds(30));
         var confirmed = await platform.ConfirmAsync(waiting, "bob");
 
@@ -63,6 +64,23 @@ public sealed class BrokerRestartTests(Broker broker) : IAsyncLifetime
         }
 
         platform.AllRunning.ShouldBeTrue(platform.Logs());
+    }
+
+    /// <summary>The connections of the platform's virtual host, once the management API lists at least <paramref name="atLeast"/>.</summary>
+    private async Task<IReadOnlySet<string>> ConnectionsAsync(int atLeast, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var connections = await broker.ConnectionsAsync(platform!.VirtualHost);
+            if (connections.Count >= atLeast)
+            {
+                return connections;
+            }
+
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"the management API lists {connections.Count} connection(s), expected at least {atLeast} (the running services)\n{platform.Logs()}");
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>

@@ -23,10 +23,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
         ["viewer"] = "viewer",
     };
 
-    public static readonly IReadOnlySet<string> FinalStates = new HashSet<string>
-    {
-        "Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed",
-    };
+    public static IReadOnlySet<string> FinalStates => Contracts.RequestStates.Final;
 
     private readonly Dictionary<string, ServiceProcess> processes = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> environments = [];

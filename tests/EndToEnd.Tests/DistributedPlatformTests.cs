@@ -39,4 +39,23 @@ public sealed class DistributedPlatformTests(Broker broker) : IAsyncLifetime
         var after = await platform.ReadDeploymentAsync("production", "web");
         after["metadata"]!["resourceVersion"]!.GetValue<string>().ShouldBe(before["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task A_request_whose_intent_service_is_down_fails_at_the_parse_deadline_with_what_to_do()
+    {
+        platform = await DistributedPlatform.StartAsync(broker, new Dictionary<string, string>
+        {
+            ["Orchestrator__ParseTimeout"] = "00:00:03",
+            ["Orchestrator__SweepInterval"] = "00:00:00.250",
+        });
+        platform.Kill("intent");
+
+        var id = await platform.SubmitAsync("scale api to 2 in dev", "alice");
+        var request = await platform.WaitForFinalStateAsync(id);
+
+        request.GetProperty("state").GetString().ShouldBe("Failed", $"{request}\n{platform.Logs()}");
+        request.GetProperty("outcome").GetString().ShouldBe("the intent service did not parse the request within 00:00:03");
+        request.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ShouldContain(r => r!.StartsWith("what to do: check that the intent service runs"));
+        DistributedPlatform.Actions(request).ShouldBe(["Initial -> Parsing", "Parsing -> Failed"]);
+    }
 }

@@ -41,10 +41,10 @@ public sealed class ConsumerTests : IAsyncLifetime
         await cluster.CreateDeploymentAsync();
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "web") };
 
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         var first = (await Executed(command.RequestId, count: 1))[0];
         var restartedAt = await RestartedAt();
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         var both = await Executed(command.RequestId, count: 2);
 
         first.Success.ShouldBeTrue(first.Error);
@@ -61,10 +61,10 @@ public sealed class ConsumerTests : IAsyncLifetime
             new UpdateImageParameters { ContainerName = "web", Image = "registry.k8s.io/web", Tag = "9.9.9" }));
         var request = new RollbackRequested { RequestId = executed.RequestId, SnapshotId = executed.SnapshotId, OperationIndex = 0, Reason = "compensating a failed request", Principal = "saga" };
 
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
         var completed = await Completed(request.RequestId, count: 1);
         ShouldMatch(before, await cluster.ReadAsync(ResourceType.Deployment, "web"));
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
         var again = (await Completed(request.RequestId, count: 2))[1];
 
         completed[0].AlreadyRestored.ShouldBeFalse();
@@ -89,7 +89,7 @@ public sealed class ConsumerTests : IAsyncLifetime
             Principal = "alice",
         };
 
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
         var completed = (await Completed(request.RequestId, count: 1))[0];
 
         completed.SnapshotId.ShouldBe(executed.SnapshotId);
@@ -104,7 +104,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         cordoned.Success.ShouldBeTrue(cordoned.Error);
         var request = new RollbackRequested { RequestId = cordoned.RequestId, SnapshotId = cordoned.SnapshotId, Reason = "compensating the cordon", Principal = "saga" };
 
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
         var completed = (await Completed(request.RequestId, count: 1))[0];
 
         completed.AlreadyRestored.ShouldBeFalse();
@@ -129,7 +129,7 @@ public sealed class ConsumerTests : IAsyncLifetime
         });
         var request = new RollbackRequested { RequestId = snapshot.RequestId, SnapshotId = snapshot.Id, Reason = "restore a protected object", Principal = "mallory" };
 
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
 
         var failed = (await Failed(request.RequestId))[0];
         failed.Error.ShouldContain("policy refused");
@@ -143,7 +143,7 @@ public sealed class ConsumerTests : IAsyncLifetime
     {
         var request = new RollbackRequested { RequestId = Guid.NewGuid(), SnapshotId = "snap-nope", Reason = "nothing to restore here", Principal = "alice" };
 
-        await harness.Bus.Publish(request);
+        await harness.Bus.SendCommand(request);
 
         (await Failed(request.RequestId))[0].Error.ShouldContain("does not exist");
     }

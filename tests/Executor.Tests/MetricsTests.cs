@@ -46,9 +46,9 @@ public sealed class MetricsTests : IAsyncLifetime
         await cluster.CreateDeploymentAsync();
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "web") };
 
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         await Published<OperationExecuted>(command.RequestId, 1);
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         await Published<OperationExecuted>(command.RequestId, 2);
 
         var recorded = metrics.Of(PlatformMetrics.OperationsTotal).ShouldHaveSingleItem();
@@ -66,7 +66,7 @@ public sealed class MetricsTests : IAsyncLifetime
     {
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "missing") };
 
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         await Published<OperationExecuted>(command.RequestId, 1);
 
         metrics.Sum(PlatformMetrics.OperationsTotal, ("operation_type", "restart"), ("status", "failure")).ShouldBe(1);
@@ -79,7 +79,7 @@ public sealed class MetricsTests : IAsyncLifetime
         await cluster.CreateDeploymentAsync();
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "web"), DryRun = true };
 
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         await Published<OperationExecuted>(command.RequestId, 1);
 
         metrics.Of(PlatformMetrics.OperationsTotal).ShouldBeEmpty();
@@ -90,13 +90,13 @@ public sealed class MetricsTests : IAsyncLifetime
     {
         await cluster.CreateDeploymentAsync();
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "web") };
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         var executed = (await Published<OperationExecuted>(command.RequestId, 1))[0];
 
-        await harness.Bus.Publish(new RollbackRequested { RequestId = command.RequestId, SnapshotId = executed.SnapshotId, OperationIndex = 0, Reason = "compensating a failed request", Principal = "system" });
+        await harness.Bus.SendCommand(new RollbackRequested { RequestId = command.RequestId, SnapshotId = executed.SnapshotId, OperationIndex = 0, Reason = "compensating a failed request", Principal = "system" });
         await Published<RollbackCompleted>(command.RequestId, 1);
         var manual = Guid.NewGuid();
-        await harness.Bus.Publish(new RollbackRequested { RequestId = manual, SnapshotId = "snap-nope", Reason = "nothing to restore here", Principal = "alice" });
+        await harness.Bus.SendCommand(new RollbackRequested { RequestId = manual, SnapshotId = "snap-nope", Reason = "nothing to restore here", Principal = "alice" });
         await Published<RollbackFailed>(manual, 1);
 
         metrics.Sum(PlatformMetrics.RollbacksTotal, ("trigger", "automatic"), ("success", "true")).ShouldBe(1);
@@ -111,11 +111,11 @@ public sealed class MetricsTests : IAsyncLifetime
         var command = new ExecuteOperation { RequestId = Guid.NewGuid(), Index = 0, Operation = Op(OperationType.Restart, ResourceType.Deployment, "web") };
         var gauge = provider.GetServices<IHostedService>().OfType<ActiveSnapshotsGauge>().Single();
 
-        await harness.Bus.Publish(command);
+        await harness.Bus.SendCommand(command);
         var executed = (await Published<OperationExecuted>(command.RequestId, 1))[0];
         await gauge.RefreshAsync(CancellationToken.None);
         metrics.Observe();
-        await harness.Bus.Publish(new RollbackRequested { RequestId = command.RequestId, SnapshotId = executed.SnapshotId, OperationIndex = 0, Reason = "compensating a failed request", Principal = "system" });
+        await harness.Bus.SendCommand(new RollbackRequested { RequestId = command.RequestId, SnapshotId = executed.SnapshotId, OperationIndex = 0, Reason = "compensating a failed request", Principal = "system" });
         await Published<RollbackCompleted>(command.RequestId, 1);
         await gauge.RefreshAsync(CancellationToken.None);
         metrics.Observe();

@@ -106,13 +106,13 @@ public sealed class ResumeAfterRestartTests : IAsyncLifetime
             OperationExecuted first;
             await using (var before = await StartConsumerAsync(path))
             {
-                await before.Harness.Bus.Publish(command, Ct);
+                await before.Harness.Bus.SendCommand(command, Ct);
                 first = await OneOutcomeAsync(before.Harness, command.RequestId);
             }
 
             var writes = AppliedWrites("web");
             await using var after = await StartConsumerAsync(path);
-            await after.Harness.Bus.Publish(command, Ct);
+            await after.Harness.Bus.SendCommand(command, Ct);
             var again = await OneOutcomeAsync(after.Harness, command.RequestId);
 
             first.Success.ShouldBeTrue(first.Error);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Persistence;
 using MassTransit;
 
@@ -46,16 +47,10 @@ public static class ScriptedServicesRegistration
     /// <summary>The scripted policy, executor and rollback on the queues the real services own, so the saga's commands reach them.</summary>
     public static IBusRegistrationConfigurator AddScriptedServices(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<ScriptedPolicy>().Endpoint(e => CommandQueue(e, Endpoints.Policy));
-        bus.AddConsumer<ScriptedExecutor>().Endpoint(e => CommandQueue(e, Endpoints.Executor));
-        bus.AddConsumer<ScriptedRollback>().Endpoint(e => CommandQueue(e, Endpoints.Rollback));
+        bus.AddConsumer<ScriptedPolicy>().Endpoint(PlatformBus.CommandQueue(Endpoints.Policy));
+        bus.AddConsumer<ScriptedExecutor>().Endpoint(PlatformBus.CommandQueue(Endpoints.Executor));
+        bus.AddConsumer<ScriptedRollback>().Endpoint(PlatformBus.CommandQueue(Endpoints.Rollback));
         return bus;
-    }
-
-    private static void CommandQueue(IEndpointRegistrationConfigurator endpoint, string name)
-    {
-        endpoint.Name = name;
-        endpoint.ConfigureConsumeTopology = false;
     }
 }
 

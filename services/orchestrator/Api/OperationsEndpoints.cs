@@ -29,7 +29,7 @@ internal static class OperationsEndpoints
             .WithName("VerifyAudit").WithSummary("Recompute the audit log's hash chain").Produces<AuditVerification>();
     }
 
-    private static async Task<IResult> Rollback(HttpContext http, [FromServices] ISnapshotStore snapshots, [FromServices] IPublishEndpoint publish, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Rollback(HttpContext http, [FromServices] ISnapshotStore snapshots, [FromServices] ISendEndpointProvider send, [FromServices] ILoggerFactory logs)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(http);
         if (problem is not null)
@@ -102,7 +102,9 @@ internal static class OperationsEndpoints
 
         var principal = ApiPrincipal.From(http);
         var id = Guid.NewGuid();
-        await publish.Publish(new RollbackRequested
+        // A command: sent to the rollback service's queue, which takes nothing published.
+        var rollback = await send.GetSendEndpoint(Endpoints.Queue(Endpoints.Rollback));
+        await rollback.Send(new RollbackRequested
         {
             RequestId = id,
             SnapshotId = snapshotId,

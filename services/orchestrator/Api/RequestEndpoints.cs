@@ -24,11 +24,7 @@ internal static class RequestEndpoints
     public const string Submitted = "Submitted";
 
     /// <summary>Every saga state, in the order a request moves through them.</summary>
-    public static readonly IReadOnlyList<string> States =
-    [
-        "Parsing", "Validating", Awaiting, "Executing", "Compensating",
-        "Completed", "Rejected", "Expired", "Cancelled", "RolledBack", "CompensationFailed", "Failed",
-    ];
+    public static IReadOnlyList<string> States => RequestStates.All;
 
     private static readonly HashSet<string> Cancellable = new(StringComparer.Ordinal) { "Parsing", "Validating", Awaiting, "Executing" };
 

@@ -17,6 +17,13 @@ public static class RequestStates
     public const string CompensationFailed = nameof(CompensationFailed);
     public const string Failed = nameof(Failed);
 
+    /// <summary>Every state, in the order a request moves through them.</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        Parsing, Validating, AwaitingConfirmation, Executing, Compensating,
+        Completed, Rejected, Expired, Cancelled, RolledBack, CompensationFailed, Failed,
+    ];
+
     /// <summary>The states a request cannot leave.</summary>
     public static readonly IReadOnlySet<string> Final = new HashSet<string>(StringComparer.Ordinal)
     {
