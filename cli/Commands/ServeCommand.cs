@@ -1,7 +1,7 @@
 using System.CommandLine;
 using K8sAgentPlatform.Cli.Embedded;
 using K8sAgentPlatform.Hosting;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Cli.Commands;

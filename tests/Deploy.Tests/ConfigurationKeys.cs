@@ -8,7 +8,7 @@ using K8sAgentPlatform.Parsing;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence;
 
@@ -39,7 +39,7 @@ internal static class ConfigurationKeys
         ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions)],
         ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Executor.ExecutorOptions)],
         ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Rollback.RollbackOptions)],
-        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(OrchestratorOptions)],
+        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(WebApi.BodyLimitOptions), typeof(OrchestratorOptions)],
     };
 
     public static IReadOnlyList<string> Services => [.. Sections.Keys];

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -40,7 +41,7 @@ internal static class RemediationEndpoints
                 "Alert-driven remediation is not configured on this server (Remediation:RulesFile).");
         }
 
-        var token = BearerToken(http.Request);
+        var token = BearerToken.From(http.Request);
         if (!IsWebhookToken(token, services.GetRequiredService<IOptions<RemediationOptions>>().Value.WebhookTokenSha256))
         {
             // An API token is a valid identity in the wrong place: say so (403) rather than "who are you" (401).
@@ -118,13 +119,6 @@ internal static class RemediationEndpoints
         }
 
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), Convert.FromHexString(expectedSha256));
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
     }
 }
 
