@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using K8sAgentPlatform.WebApi.Auth;
-using K8sAgentPlatform.Orchestrator.Remediation;
 
 namespace K8sAgentPlatform.Remediation.Tests;
 

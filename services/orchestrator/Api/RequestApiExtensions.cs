@@ -1,4 +1,3 @@
-using K8sAgentPlatform.Orchestrator.Remediation;
 using K8sAgentPlatform.WebApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -49,13 +48,12 @@ public static class RequestApiExtensions
     }
 
     /// <summary>
-    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit, /webhooks/alertmanager, /api/remediations and the OpenAPI document at /openapi/v1.json.
+    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit and the OpenAPI document at /openapi/v1.json.
     /// </summary>
     public static IEndpointRouteBuilder MapRequestApi(this IEndpointRouteBuilder endpoints)
     {
         RequestEndpoints.Map(endpoints);
         OperationsEndpoints.Map(endpoints);
-        RemediationEndpoints.Map(endpoints);
         endpoints.MapOpenApi();
         return endpoints;
     }
