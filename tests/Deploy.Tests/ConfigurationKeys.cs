@@ -8,9 +8,12 @@ using K8sAgentPlatform.Parsing;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.WebApi.Auth;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Remediation;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 
 namespace K8sAgentPlatform.Deploy.Tests;
 
@@ -24,8 +27,6 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, (string Key, string Source, string Evidence)[]> Raw =
         new Dictionary<string, (string, string, string)[]>
         {
-            ["policy"] = [("Policy:File", "services/policy/Program.cs", "Configuration[\"Policy:File\"]")],
-            ["rollback"] = [("Policy:File", "services/rollback/Program.cs", "Configuration[\"Policy:File\"]")],
             ["orchestrator"] = [(OrchestratorExtensions.RequestsDatabaseKey, "services/orchestrator/OrchestratorExtensions.cs", "configuration[RequestsDatabaseKey]")],
         };
 
@@ -36,10 +37,11 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, Type[]> Sections = new Dictionary<string, Type[]>
     {
         ["intent"] = [typeof(BusOptions), typeof(OpenAiOptions), typeof(IntentOptions)],
-        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions)],
+        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(PolicyOptions)],
         ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Executor.ExecutorOptions)],
-        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Rollback.RollbackOptions)],
-        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(WebApi.BodyLimitOptions), typeof(OrchestratorOptions)],
+        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(Rollback.RollbackOptions)],
+        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(BodyLimitOptions), typeof(OrchestratorOptions)],
+        ["remediation"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(BodyLimitOptions), typeof(RemediationOptions)],
     };
 
     public static IReadOnlyList<string> Services => [.. Sections.Keys];
