@@ -1,7 +1,7 @@
 using System.CommandLine;
 using K8sAgentPlatform.Cli.Embedded;
 using K8sAgentPlatform.Hosting;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Cli.Commands;
@@ -16,8 +16,9 @@ internal static class ServeCommand
         var rules = new Option<FileInfo?>("--remediation-rules") { Description = "Alertmanager remediation rules (YAML); turns on POST /webhooks/alertmanager with a webhook token printed at start." };
         var policy = new Option<FileInfo?>("--policy") { Description = "Policy file (YAML, see services/policy/policy.example.yaml); checked at start, every error with its line and key. Default: the built-in policy." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Where snapshots, the audit log and tokens are kept (default: the user's data directory)." };
-        var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback on an\n" +
-            "in-memory bus, SQLite storage, and the sandbox cluster unless --kubeconfig is given. Prints the API URL;\n" +
+        var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback (and the\n" +
+            "Alertmanager webhook with --remediation-rules) on an in-memory bus, SQLite storage, and the sandbox\n" +
+            "cluster unless --kubeconfig is given. Prints the API URL;\n" +
             "the client commands (ask, requests, confirm, ...) find it and their tokens by themselves. Ctrl-C stops it.")
         {
             port, kubeconfig, seed, policy, data, rules,

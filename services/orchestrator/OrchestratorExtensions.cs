@@ -13,7 +13,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Remediation;
 
 namespace K8sAgentPlatform.Orchestrator;
 
@@ -22,8 +21,8 @@ public static class OrchestratorExtensions
     public const string RequestsDatabaseKey = OrchestratorOptions.Section + ":RequestsDatabase";
 
     /// <summary>
-    /// The orchestrator (sections "Orchestrator", "Auth", "Api", "Persistence", "Remediation", checked at start): the
-    /// request saga and its store, the deadline sweeper, the HTTP API, and the Alertmanager webhook when configured.
+    /// The orchestrator (sections "Orchestrator", "Auth", "Api", "Persistence", checked at start): the request saga
+    /// and its store, the deadline sweeper and the HTTP API.
     /// </summary>
     public static IHostApplicationBuilder AddOrchestratorService(this IHostApplicationBuilder builder)
     {
@@ -31,7 +30,6 @@ public static class OrchestratorExtensions
         builder.Services.AddRequestStore(builder.Configuration);
         builder.Services.AddOrchestratorCore();
         builder.Services.AddRequestApi(builder.Configuration);
-        builder.Services.AddRemediation(builder.Configuration);
         builder.AddPlatformConsumers(bus => bus.AddRequestSaga());
         builder.AddPlatformRoutes(routes => routes.MapRequestApi());
         return builder;

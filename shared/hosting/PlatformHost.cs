@@ -75,6 +75,8 @@ public static class PlatformHost
     /// </summary>
     public static async Task<int> RunPlatformAsync(this WebApplication app)
     {
+        // Read before running: a host that fails to start is disposed, and its Environment with it.
+        var name = app.Environment.ApplicationName;
         try
         {
             await app.RunAsync();
@@ -82,7 +84,7 @@ public static class PlatformHost
         }
         catch (Exception e) when (e is OptionsValidationException or PlatformStartException)
         {
-            await Console.Error.WriteLineAsync($"{app.Environment.ApplicationName}: cannot start: {e.Message}");
+            await Console.Error.WriteLineAsync($"{name}: cannot start: {e.Message}");
             return 1;
         }
     }

@@ -5,7 +5,7 @@ using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Intent;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence;

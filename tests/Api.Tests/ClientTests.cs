@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using K8sAgentPlatform.Cli.Client;
 using K8sAgentPlatform.Cli.Commands;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using Tokens = K8sAgentPlatform.Api.Tests.ApiHost.Tokens;
 using K8sAgentPlatform.TestSupport;
 

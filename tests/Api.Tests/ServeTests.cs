@@ -5,7 +5,7 @@ using System.Text.Json;
 using k8s;
 using K8sAgentPlatform.Cli.Embedded;
 using K8sAgentPlatform.KubeSandbox;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using Microsoft.Extensions.Options;
 
 namespace K8sAgentPlatform.Api.Tests;

@@ -14,10 +14,10 @@ public sealed class ComposeFileTests
     private static readonly string[] KubernetesServices = ["policy", "executor", "rollback"];
 
     [Fact]
-    public void It_runs_rabbitmq_with_management_mongodb_and_the_five_services()
+    public void It_runs_rabbitmq_with_management_mongodb_and_the_six_services()
     {
         Compose.Map("services").Keys.Cast<string>().Order()
-            .ShouldBe(["executor", "intent", "mongodb", "orchestrator", "policy", "rabbitmq", "rollback"]);
+            .ShouldBe(["executor", "intent", "mongodb", "orchestrator", "policy", "rabbitmq", "remediation", "rollback"]);
         Service("rabbitmq").Text("image")!.ShouldEndWith("-management");
         Service("mongodb").Text("image")!.ShouldStartWith("mongo:");
     }
@@ -113,5 +113,21 @@ public sealed class ComposeFileTests
         Environment("orchestrator").Text("Auth__TokensFile").ShouldBe("/run/secrets/k8s-agent-tokens");
         Repository.List(Service("orchestrator").GetValueOrDefault("secrets")).ShouldContain("k8s-agent-tokens");
         Repository.List(Service("orchestrator").GetValueOrDefault("ports")).ShouldBe(["127.0.0.1:8080:8080"]);
+    }
+
+    [Fact]
+    public void Remediation_is_opt_in_reads_the_same_tokens_and_its_rules_read_only_and_never_gets_the_snapshot_key()
+    {
+        var environment = Environment("remediation");
+
+        Repository.List(Service("remediation").GetValueOrDefault("profiles")).ShouldBe(["remediation"]);
+        environment.Text("Auth__TokensFile").ShouldBe(Environment("orchestrator").Text("Auth__TokensFile"));
+        Repository.List(Service("remediation").GetValueOrDefault("secrets")).ShouldContain("k8s-agent-tokens");
+        var rules = Repository.List(Service("remediation").GetValueOrDefault("volumes")).Select(Repository.Map)
+            .Where(v => v.Text("target") == environment.Text("Remediation__RulesFile")).ShouldHaveSingleItem();
+        rules.GetValueOrDefault("read_only").ShouldBe("true");
+        environment.Text("Persistence__Provider").ShouldBe("mongodb");
+        environment.Keys.Cast<string>().ShouldNotContain("Persistence__EncryptionKey");
+        Repository.List(Service("remediation").GetValueOrDefault("ports")).ShouldBe(["127.0.0.1:8081:8080"]);
     }
 }

@@ -8,9 +8,12 @@ using K8sAgentPlatform.Parsing;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Orchestrator;
 using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Auth;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Remediation;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 
 namespace K8sAgentPlatform.Deploy.Tests;
 
@@ -34,10 +37,11 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, Type[]> Sections = new Dictionary<string, Type[]>
     {
         ["intent"] = [typeof(BusOptions), typeof(OpenAiOptions), typeof(IntentOptions)],
-        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(Policy.PolicyOptions)],
+        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(PolicyOptions)],
         ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Executor.ExecutorOptions)],
-        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Rollback.RollbackOptions), typeof(Policy.PolicyOptions)],
-        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(OrchestratorOptions)],
+        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(Rollback.RollbackOptions)],
+        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(BodyLimitOptions), typeof(OrchestratorOptions)],
+        ["remediation"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(BodyLimitOptions), typeof(RemediationOptions)],
     };
 
     public static IReadOnlyList<string> Services => [.. Sections.Keys];

@@ -63,12 +63,30 @@ public sealed partial class HelmChartTests
     [Theory]
     [InlineData("intent")]
     [InlineData("orchestrator")]
-    public void Intent_and_orchestrator_have_no_rules_and_get_no_service_account_token(string service)
+    [InlineData("remediation")]
+    public void Intent_orchestrator_and_remediation_have_no_rules_and_get_no_service_account_token(string service)
     {
         RulesOf(service).ShouldBeEmpty();
         Values.Map("services").Map(service).GetValueOrDefault("kubernetesAccess").ShouldBe("false");
         Repository.Read($"{Chart}/templates/serviceaccounts.yaml").ShouldContain("automountServiceAccountToken: {{ $settings.kubernetesAccess }}");
         Repository.Read($"{Chart}/templates/deployments.yaml").ShouldContain("automountServiceAccountToken: {{ $settings.kubernetesAccess }}");
+    }
+
+    [Fact]
+    public void Remediation_has_its_own_service_account_only_with_rules_and_the_snapshot_key_goes_only_where_snapshots_are_read()
+    {
+        var services = Values.Map("services");
+        services.Keys.ShouldContain("remediation");
+        services.Where(s => Repository.Map(s.Value).GetValueOrDefault("encryptionKey") is "true").Select(s => (string)s.Key).Order()
+            .ShouldBe(["executor", "orchestrator", "rollback"]);
+        Repository.Map(services["remediation"]).GetValueOrDefault("replicas").ShouldBe("1", "its dedupe, cooldowns and breaker are in memory");
+
+        var gate = "{{- if or (ne $service \"remediation\") $.Values.remediation.rules }}";
+        Repository.Read($"{Chart}/templates/serviceaccounts.yaml").ShouldContain(gate);
+        var deployments = Repository.Read($"{Chart}/templates/deployments.yaml");
+        deployments.ShouldContain(gate);
+        deployments.ShouldContain("{{- if and $settings.persistence $settings.encryptionKey }}");
+        deployments.ShouldContain("{{- $usesTokens := has $service (list \"orchestrator\" \"remediation\") }}");
     }
 
     [Fact]

@@ -8,8 +8,8 @@ using K8sAgentPlatform.TestSupport;
 namespace K8sAgentPlatform.EndToEnd.Tests;
 
 /// <summary>
-/// The whole platform as five processes (intent, policy, executor, rollback, orchestrator with the API) on
-/// RabbitMQ, against a seeded sandbox cluster. Each platform gets its own RabbitMQ virtual host, so platforms
+/// The whole platform as five processes (intent, policy, executor, rollback, orchestrator with the API), and the
+/// remediation service when a run gives remediation rules, on RabbitMQ, against a seeded sandbox cluster. Each platform gets its own RabbitMQ virtual host, so platforms
 /// started by different tests never consume each other's messages.
 /// </summary>
 public sealed class DistributedPlatform : IAsyncDisposable
@@ -48,8 +48,10 @@ public sealed class DistributedPlatform : IAsyncDisposable
     /// <summary>
     /// Starts the five services; <paramref name="settings"/> adds or overrides environment variables for all of them,
     /// <paramref name="podReadyDelay"/> sets how long the sandbox's pods take to become ready (a slow rollout).
+    /// With <paramref name="remediationRules"/> (a rules file's YAML) the remediation service starts too.
     /// </summary>
-    public static async Task<DistributedPlatform> StartAsync(Broker broker, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? podReadyDelay = null)
+    public static async Task<DistributedPlatform> StartAsync(Broker broker, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? podReadyDelay = null,
+        string? remediationRules = null)
     {
         broker.Require();
         var virtualHost = $"e2e-{Guid.NewGuid():N}";
@@ -69,7 +71,14 @@ public sealed class DistributedPlatform : IAsyncDisposable
                 platform.environments[name] = common;
             }
 
-            await Task.WhenAll(PlatformServices.All.Select(s => platform.StartServiceAsync(s.Name)));
+            if (remediationRules is not null)
+            {
+                var rules = Path.Combine(platform.WorkDirectory, "remediation-rules.yaml");
+                await File.WriteAllTextAsync(rules, remediationRules);
+                platform.environments[PlatformServices.Remediation.Name] = PlatformServices.RemediationEnvironment(common, rules);
+            }
+
+            await Task.WhenAll(platform.environments.Keys.Select(platform.StartServiceAsync));
             return platform;
         }
         catch
@@ -95,6 +104,17 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
             return client;
         }
+    }
+
+    /// <summary>
+    /// A client of the remediation service (started with rules): with <paramref name="token"/> as bearer token, by default
+    /// the webhook's (<see cref="PlatformServices.WebhookToken"/>).
+    /// </summary>
+    public HttpClient Remediation(string token = PlatformServices.WebhookToken)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(processes[PlatformServices.Remediation.Name].Url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     /// <summary>Submits a plain-language request as <paramref name="principal"/>; returns the request id.</summary>

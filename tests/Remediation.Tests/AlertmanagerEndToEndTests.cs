@@ -1,9 +1,9 @@
 using k8s;
 using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Remediation.Coordination;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using k8s.Models;
-using K8sAgentPlatform.Orchestrator.StateMachines;
 
 namespace K8sAgentPlatform.Remediation.Tests;
 
@@ -48,7 +48,7 @@ public sealed class AlertmanagerEndToEndTests
         var coordinator = platform.Coordinator;
         try
         {
-            await Eventually.HoldsAsync(async () => (await platform.RequestsAsync()).Any(r => RequestStateMachine.FinalStates.Contains(r.CurrentState)), Patience,
+            await Eventually.HoldsAsync(async () => (await platform.RequestsAsync()).Any(r => RequestStates.IsFinal(r.CurrentState)), Patience,
                 "the remediation request finished");
         }
         catch (TimeoutException e)
@@ -121,7 +121,7 @@ public sealed class AlertmanagerEndToEndTests
         coordinator.Outcomes.GetValueOrDefault("capped").ShouldBeGreaterThan(0, "the storm should have hit the cap at least once");
         var requests = await platform.RequestsAsync();
         requests.Count.ShouldBe(Deployments);
-        requests.ShouldAllBe(r => r.CurrentState == "Completed" && RequestStateMachine.FinalStates.Contains(r.CurrentState));
+        requests.ShouldAllBe(r => r.CurrentState == "Completed" && RequestStates.IsFinal(r.CurrentState));
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class AlertmanagerEndToEndTests
         await listener.StopAsync();
     }
 
-    private static int Repeats(Orchestrator.Remediation.RemediationCoordinator coordinator) =>
+    private static int Repeats(RemediationCoordinator coordinator) =>
         coordinator.Outcomes.GetValueOrDefault("awaiting_effect") + coordinator.Outcomes.GetValueOrDefault("cooldown");
 
     private static async Task MakeCrashLoopAsync(IKubernetes cluster, string name, string ns)

@@ -1,4 +1,6 @@
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Alertmanager;
+using K8sAgentPlatform.Remediation.Coordination;
+using K8sAgentPlatform.Remediation.Rules;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,4 @@
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Rules;
 
 namespace K8sAgentPlatform.Remediation.Tests;
 

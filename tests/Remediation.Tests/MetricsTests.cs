@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using K8sAgentPlatform.Hosting;
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Coordination;
+using K8sAgentPlatform.Remediation.Rules;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

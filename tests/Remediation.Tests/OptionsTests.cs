@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using K8sAgentPlatform.Orchestrator.Auth;
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.WebApi.Auth;
 
 namespace K8sAgentPlatform.Remediation.Tests;
 

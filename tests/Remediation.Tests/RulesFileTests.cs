@@ -1,5 +1,5 @@
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Rules;
 
 namespace K8sAgentPlatform.Remediation.Tests;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Alertmanager;
 using K8sAgentPlatform.Persistence;
 
 namespace K8sAgentPlatform.Remediation.Tests;

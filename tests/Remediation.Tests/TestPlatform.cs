@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using K8sAgentPlatform.Cli.Embedded;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi.Auth;
 using K8sAgentPlatform.Orchestrator.Persistence;
-using K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Coordination;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -105,7 +105,7 @@ public sealed class WebhookTests(WebhookPlatformFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task A_real_alertmanager_body_submits_a_request_through_the_api_path_as_the_rule()
+    public async Task A_real_alertmanager_body_submits_a_request_over_the_bus_as_the_rule()
     {
         var body = JsonNode.Parse(Firing)!;
         body["alerts"]![0]!["fingerprint"] = "00000000000000aa";
@@ -116,14 +116,15 @@ public sealed class WebhookTests(WebhookPlatformFixture fixture) : IClassFixture
         var decision = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("decisions")[0];
         decision.GetProperty("outcome").GetString().ShouldBe("submitted");
         var id = decision.GetProperty("request_id").GetGuid();
+        // The request went over the bus like any system's, so the API knows it once the saga has taken it up.
+        await Eventually.HoldsAsync(async () => await Platform.Store.LoadAsync(id) is not null, TimeSpan.FromSeconds(30), "the saga took the request up");
         using var view = await Platform.Client(TestPlatform.AdminToken).GetAsync($"/api/requests/{id}");
         view.StatusCode.ShouldBe(HttpStatusCode.OK);
         var request = await view.Content.ReadFromJsonAsync<JsonElement>();
         request.GetProperty("principal").GetString().ShouldBe("alertmanager:orders-restart");
         request.GetProperty("source").GetString().ShouldBe("alertmanager");
-        // The saga and the tracker finish it asynchronously (policy rejects it: there is no deployment "orders"), and
-        // the other tests count requests and outcomes, so let it end before the next test starts.
-        await Eventually.HoldsAsync(async () => await Platform.Store.LoadAsync(id) is not null, TimeSpan.FromSeconds(30), "the saga took the request up");
+        // The saga finishes it asynchronously (policy rejects it: there is no deployment "orders") and RequestFinished ends
+        // the remediation; the other tests count requests and outcomes, so let it end before the next test starts.
         await Eventually.HoldsAsync(() => Platform.Coordinator.InFlight.All(r => r.RequestId != id), TimeSpan.FromSeconds(30),
             "the remediation left the in-flight set");
     }

@@ -4,12 +4,13 @@ using System.Text;
 namespace K8sAgentPlatform.TestSupport;
 
 /// <summary>
-/// The five service processes of a distributed run and the environment they share: RabbitMQ, SQLite files in a
+/// The service processes of a distributed run and the environment they share: RabbitMQ, SQLite files in a
 /// work directory, a Kubernetes API server by URL, and API tokens for named principals. Used by the end-to-end
 /// tests and the pipeline benchmark; the service assemblies must be built next to the caller.
 /// </summary>
 public static class PlatformServices
 {
+    /// <summary>The five every request passes through.</summary>
     public static readonly IReadOnlyList<(string Name, string Assembly)> All =
     [
         ("intent", "K8sAgentPlatform.Intent.dll"),
@@ -19,7 +20,13 @@ public static class PlatformServices
         ("orchestrator", "K8sAgentPlatform.Orchestrator.dll"),
     ];
 
-    public static string AssemblyOf(string service) => All.Single(s => s.Name == service).Assembly;
+    /// <summary>Alert intake, started only by the runs that post alerts (see <see cref="RemediationEnvironment"/>).</summary>
+    public static readonly (string Name, string Assembly) Remediation = ("remediation", "K8sAgentPlatform.Remediation.dll");
+
+    /// <summary>The bearer token Alertmanager would send to the remediation service's webhook.</summary>
+    public const string WebhookToken = "k8sa_e2e-alertmanager-webhook-token";
+
+    public static string AssemblyOf(string service) => All.Append(Remediation).Single(s => s.Name == service).Assembly;
 
     /// <summary>The token a principal authenticates with; its SHA-256 is what the orchestrator is configured with.</summary>
     public static string TokenOf(string principal) => $"k8sa_e2e-{principal}-token";
@@ -42,13 +49,26 @@ public static class PlatformServices
         foreach (var (name, role) in principals)
         {
             environment[$"Auth__Tokens__{index}__Name"] = name;
-            environment[$"Auth__Tokens__{index}__Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(TokenOf(name))));
+            environment[$"Auth__Tokens__{index}__Sha256"] = Sha256(TokenOf(name));
             environment[$"Auth__Tokens__{index}__Roles__0"] = role;
             index++;
         }
 
         return environment;
     }
+
+    /// <summary>
+    /// The remediation service's environment: <paramref name="common"/> (the same bus, database and API tokens) plus the
+    /// rules file and the hash of <see cref="WebhookToken"/>.
+    /// </summary>
+    public static Dictionary<string, string> RemediationEnvironment(IReadOnlyDictionary<string, string> common, string rulesFile) =>
+        new(common)
+        {
+            ["Remediation__RulesFile"] = rulesFile,
+            ["Remediation__WebhookTokenSha256"] = Sha256(WebhookToken),
+        };
+
+    private static string Sha256(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>Starts all five at once and waits until each answers /readyz; on a failure the started ones are stopped.</summary>
     public static async Task<IReadOnlyDictionary<string, ServiceProcess>> StartAllAsync(IReadOnlyDictionary<string, string> environment)

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace K8sAgentPlatform.Orchestrator.Api;
 
-/// <summary>Settings of the HTTP API (section "Api").</summary>
+/// <summary>Settings of the HTTP API (section "Api"; its body limit, Api:MaxBodyBytes, is the shared WebApi.BodyLimitOptions).</summary>
 public sealed class ApiOptions
 {
     public const string Section = "Api";
@@ -14,8 +14,4 @@ public sealed class ApiOptions
     /// <summary>How many remembered responses at most; the oldest go first.</summary>
     [Range(1, 1_000_000)]
     public int IdempotencyCapacity { get; set; } = 10_000;
-
-    /// <summary>Largest request body read, in bytes.</summary>
-    [Range(1024, 16 * 1024 * 1024)]
-    public int MaxBodyBytes { get; set; } = 256 * 1024;
 }

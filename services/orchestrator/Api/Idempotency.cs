@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Persistence;
 using MassTransit;

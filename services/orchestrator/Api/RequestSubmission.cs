@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace K8sAgentPlatform.Orchestrator.Api;
 
 /// <summary>
-/// The one way the orchestrator's HTTP surface submits a request: publish SubmitRequest and remember it as
-/// accepted, so GET answers "Submitted" until the saga exists. The API and the Alertmanager webhook both use it.
+/// The one way the orchestrator's HTTP API submits a request: publish SubmitRequest and remember it as
+/// accepted, so GET answers "Submitted" until the saga exists.
 /// </summary>
 internal static class RequestSubmission
 {

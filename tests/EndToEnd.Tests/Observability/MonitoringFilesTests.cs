@@ -12,8 +12,6 @@ public sealed partial class MonitoringFilesTests
     {
         ["up"] = "Prometheus, per scrape target",
         ["rabbitmq_queue_messages"] = "RabbitMQ's rabbitmq_prometheus plugin, /metrics/per-object",
-        // Recorded by the Alertmanager remediation (services/orchestrator/Remediation) being built alongside.
-        ["k8s_agent_remediations_total"] = "the orchestrator's Alertmanager remediation",
     };
 
     private static string Root => MonitoringFiles.Root;

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+using K8sAgentPlatform.Remediation.Rules;
+
+namespace K8sAgentPlatform.Remediation;
 
 /// <summary>Alert-driven remediation (section "Remediation"); off unless <see cref="RulesFile"/> is set.</summary>
 public sealed class RemediationOptions : IValidatableObject
@@ -33,7 +35,7 @@ public sealed class RemediationOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan EffectivenessWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How often requests in flight and pending effectiveness checks are looked at.</summary>
+    /// <summary>How often pending effectiveness checks ask Alertmanager whether their alert resolved.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace K8sAgentPlatform.Orchestrator.Auth;
+namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>
 /// Creates tokens and the server's tokens file, which holds only their hashes. `serve` uses it on first run

@@ -1,7 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
-using K8sAgentPlatform.Orchestrator.Api;
-using K8sAgentPlatform.Orchestrator.Auth;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Remediation.Alertmanager;
+using K8sAgentPlatform.Remediation.Coordination;
+using K8sAgentPlatform.Remediation.Rules;
+using K8sAgentPlatform.WebApi;
+using K8sAgentPlatform.WebApi.Auth;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Api;
 
 /// <summary>
 /// POST /webhooks/alertmanager (Alertmanager's own bearer token, nothing else), GET /api/remediations (state)
@@ -19,6 +23,8 @@ namespace K8sAgentPlatform.Orchestrator.Remediation;
 /// </summary>
 internal static class RemediationEndpoints
 {
+    private const string Source = "alertmanager";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/webhooks/alertmanager", Webhook).WithTags("Remediation")
@@ -32,7 +38,7 @@ internal static class RemediationEndpoints
     }
 
     private static async Task<IResult> Webhook(HttpContext http, [FromServices] IServiceProvider services, [FromServices] IPublishEndpoint publish,
-        [FromServices] AcceptedRequests accepted, [FromServices] TimeProvider time, [FromServices] ILoggerFactory logs)
+        [FromServices] ILoggerFactory logs)
     {
         if (services.GetService<RemediationCoordinator>() is not { } coordinator)
         {
@@ -40,7 +46,7 @@ internal static class RemediationEndpoints
                 "Alert-driven remediation is not configured on this server (Remediation:RulesFile).");
         }
 
-        var token = BearerToken(http.Request);
+        var token = BearerToken.From(http.Request);
         if (!IsWebhookToken(token, services.GetRequiredService<IOptions<RemediationOptions>>().Value.WebhookTokenSha256))
         {
             // An API token is a valid identity in the wrong place: say so (403) rather than "who are you" (401).
@@ -70,8 +76,9 @@ internal static class RemediationEndpoints
         }
 
         var logger = logs.CreateLogger(typeof(RemediationEndpoints));
+        var time = services.GetRequiredService<TimeProvider>();
         var decisions = await coordinator.HandleAsync(notification,
-            (id, plan, principal, cancellationToken) => RequestSubmission.SubmitAsync(publish, accepted, time, logger, id, null, plan.Intent, false, principal, "alertmanager", cancellationToken),
+            (id, plan, principal, cancellationToken) => SubmitAsync(publish, time, logger, id, plan, principal, cancellationToken),
             http.RequestAborted);
         return TypedResults.Ok(new WebhookResult(decisions));
     }
@@ -100,7 +107,7 @@ internal static class RemediationEndpoints
             return Problems.Of(StatusCodes.Status404NotFound, "Remediation is off", "Alert-driven remediation is not configured on this server (Remediation:RulesFile).");
         }
 
-        var rule = Query.String(http, "rule");
+        var rule = http.Request.Query["rule"].ToString() is { Length: > 0 } name ? name : null;
         if (rule is not null && coordinator.Rules.Rules.All(r => r.Name != rule))
         {
             return Problems.BadRequest($"rule: there is no rule '{rule}'.");
@@ -108,6 +115,24 @@ internal static class RemediationEndpoints
 
         var cleared = await coordinator.ClearAsync(ApiPrincipal.From(http).Name, rule, http.RequestAborted);
         return TypedResults.Ok(new ClearedView(cleared));
+    }
+
+    /// <summary>
+    /// Sends the remediation to the orchestrator as any system does: a SubmitRequest on the bus, with the request id
+    /// the coordinator reserved, as principal alertmanager:&lt;rule&gt; from source alertmanager.
+    /// </summary>
+    private static async Task SubmitAsync(IPublishEndpoint publish, TimeProvider time, ILogger logger, Guid id, RemediationPlan plan, string principal,
+        CancellationToken cancellationToken)
+    {
+        await publish.Publish(new SubmitRequest
+        {
+            RequestId = id,
+            Intent = plan.Intent,
+            Principal = principal,
+            Source = Source,
+            SubmittedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        logger.LogInformation("Request {RequestId} submitted by {Principal} from {Source} for {Resource}", id, principal, Source, plan.Resource);
     }
 
     private static bool IsWebhookToken(string? token, string? expectedSha256)
@@ -118,13 +143,6 @@ internal static class RemediationEndpoints
         }
 
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), Convert.FromHexString(expectedSha256));
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
     }
 }
 

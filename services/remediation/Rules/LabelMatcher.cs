@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Rules;
 
 public enum MatchOperator
 {

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace K8sAgentPlatform.Orchestrator.Auth;
+namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>What a principal may do; each role includes the ones below it.</summary>
 public enum ApiRole

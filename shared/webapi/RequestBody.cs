@@ -3,17 +3,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Orchestrator.Api;
+namespace K8sAgentPlatform.WebApi;
 
 /// <summary>
 /// Bodies are read by hand rather than bound, so that authentication runs before any parsing and a bad
 /// body gets a problem that lists what is wrong.
 /// </summary>
-internal static class RequestBody
+public static class RequestBody
 {
     private const string CacheKey = "k8s-agent.body";
 
-    /// <summary>The body's bytes, or null when it is larger than ApiOptions.MaxBodyBytes (answer with <see cref="TooLarge"/>).</summary>
+    /// <summary>The body's bytes, or null when it is larger than <see cref="BodyLimitOptions.MaxBodyBytes"/> (answer with <see cref="TooLarge"/>).</summary>
     public static async Task<byte[]?> ReadBytesAsync(HttpContext http)
     {
         if (http.Items.TryGetValue(CacheKey, out var cached) && cached is byte[] bytes)
@@ -21,7 +21,7 @@ internal static class RequestBody
             return bytes;
         }
 
-        var limit = http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes;
+        var limit = http.RequestServices.GetRequiredService<IOptions<BodyLimitOptions>>().Value.MaxBodyBytes;
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
@@ -71,7 +71,7 @@ internal static class RequestBody
 
     public static IResult TooLarge(HttpContext http) =>
         Problems.Of(StatusCodes.Status413PayloadTooLarge, "The body is too large",
-            $"Bodies are limited to {http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBodyBytes} bytes.");
+            $"Bodies are limited to {http.RequestServices.GetRequiredService<IOptions<BodyLimitOptions>>().Value.MaxBodyBytes} bytes.");
 
     /// <summary>Names of properties the endpoint does not know, as errors (a typo should not be silently ignored).</summary>
     public static List<FieldError> Unknown(JsonElement body, params string[] known) =>

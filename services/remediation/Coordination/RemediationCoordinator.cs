@@ -1,10 +1,13 @@
 using System.Diagnostics.Metrics;
+using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Remediation.Alertmanager;
+using K8sAgentPlatform.Remediation.Rules;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Coordination;
 
 /// <summary>What became of one alert of a notification.</summary>
 public sealed record AlertDecision(string Fingerprint, string? Rule, string Outcome, Guid? RequestId = null, string? Detail = null);
@@ -83,7 +86,7 @@ public sealed class RemediationCoordinator(
 
     /// <summary>
     /// Decides every alert of a notification; firing alerts that pass every check are handed to
-    /// <paramref name="submit"/> (the API's one submission path) with the request id reserved for them.
+    /// <paramref name="submit"/> (which sends the request over the bus) with the request id reserved for them.
     /// </summary>
     public async Task<IReadOnlyList<AlertDecision>> HandleAsync(AlertmanagerNotification notification,
         Func<Guid, RemediationPlan, string, CancellationToken, Task> submit, CancellationToken cancellationToken)
@@ -240,9 +243,9 @@ public sealed class RemediationCoordinator(
         var now = time.GetUtcNow();
         var outcome = finalState switch
         {
-            "Completed" => "completed",
-            "Rejected" => "rejected",
-            "Expired" or "Cancelled" => "not_run",
+            RequestStates.Completed => "completed",
+            RequestStates.Rejected => "rejected",
+            RequestStates.Expired or RequestStates.Cancelled => "not_run",
             _ => "failed",
         };
         InFlightRemediation? done;

@@ -1,6 +1,6 @@
 using K8sAgentPlatform.Contracts.Intent;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Rules;
 
 /// <summary>
 /// Alert labels -> one request. Exactly one of <see cref="Text"/> (plain language, parsed offline and checked to

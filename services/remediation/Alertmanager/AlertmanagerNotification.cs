@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Alertmanager;
 
 /// <summary>One alert of a webhook notification.</summary>
 public sealed record Alert(string Status, IReadOnlyDictionary<string, string> Labels, string Fingerprint, DateTimeOffset StartsAt, DateTimeOffset? EndsAt)

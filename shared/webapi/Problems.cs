@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
 
-namespace K8sAgentPlatform.Orchestrator.Api;
+namespace K8sAgentPlatform.WebApi;
 
 /// <summary>RFC 9457 problem details with a title that names the problem and a detail that says what to do.</summary>
-internal static class Problems
+public static class Problems
 {
     public static IResult Of(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);

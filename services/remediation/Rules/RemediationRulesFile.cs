@@ -7,7 +7,7 @@ using K8sAgentPlatform.Hosting.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Rules;
 
 /// <summary>One problem in a rules file, at the line and column of the offending key or value.</summary>
 public sealed record RulesFileError(int Line, int Column, string Key, string Message)

@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Parsing.Offline;
 using K8sAgentPlatform.Parsing;
+using K8sAgentPlatform.Remediation.Alertmanager;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Rules;
 
 /// <summary>What a rule makes of one alert: the checked intent to submit and the resources it acts on.</summary>
 public sealed record RemediationPlan(KubernetesIntent Intent, string Resource);

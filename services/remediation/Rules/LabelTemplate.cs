@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Rules;
 
 /// <summary>
 /// A string with <c>{{ $labels.NAME }}</c> placeholders and nothing else: no functions, no pipelines, no

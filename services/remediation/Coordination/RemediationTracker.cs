@@ -1,23 +1,21 @@
 using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Hosting;
-using K8sAgentPlatform.Orchestrator.Persistence;
-using K8sAgentPlatform.Orchestrator.StateMachines;
+using K8sAgentPlatform.Remediation.Consumers;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Orchestrator.Remediation;
+namespace K8sAgentPlatform.Remediation.Coordination;
 
 /// <summary>
-/// Follows remediations to their final state by reading the saga store (the saga publishes no final-state event),
-/// then checks with Alertmanager's API that each completed remediation's alert resolves within the window;
-/// when it does not, the remediation is ineffective and <see cref="RemediationIneffective"/> is published.
+/// Checks with Alertmanager's API that each completed remediation's alert resolves within the window (remediations
+/// reach their final state through <see cref="RequestFinishedConsumer"/>); when it does not, the remediation is
+/// ineffective and <see cref="RemediationIneffective"/> is published.
 /// </summary>
 public sealed class RemediationTracker(
     RemediationCoordinator coordinator,
-    IRequestStore store,
     IHttpClientFactory http,
     IServiceScopeFactory scopes,
     TimeProvider time,
@@ -26,18 +24,9 @@ public sealed class RemediationTracker(
 {
     public const string HttpClientName = "alertmanager";
 
-    /// <summary>One pass: settle finished requests, then run the effectiveness checks.</summary>
+    /// <summary>One pass over the effectiveness checks that are due.</summary>
     public async Task TrackOnceAsync(CancellationToken cancellationToken = default)
     {
-        foreach (var remediation in coordinator.InFlight)
-        {
-            var state = await store.LoadAsync(remediation.RequestId, cancellationToken);
-            if (state is not null && RequestStateMachine.FinalStates.Contains(state.CurrentState))
-            {
-                await coordinator.FinishedAsync(remediation.RequestId, state.CurrentState, cancellationToken);
-            }
-        }
-
         foreach (var check in coordinator.DueChecks())
         {
             var firing = await StillFiringAsync(check, cancellationToken);

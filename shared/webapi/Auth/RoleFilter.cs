@@ -3,21 +3,20 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Builder;
-using K8sAgentPlatform.Orchestrator.Api;
 
-namespace K8sAgentPlatform.Orchestrator.Auth;
+namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>
 /// Resolves the bearer token before anything else runs: a missing or unknown token is 401, too small a role 403;
 /// both change nothing and are written to the audit log as "denied".
 /// </summary>
-internal sealed class RoleFilter(ApiRole required) : IEndpointFilter
+public sealed class RoleFilter(ApiRole required) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var authenticator = http.RequestServices.GetRequiredService<TokenAuthenticator>();
-        var principal = authenticator.Authenticate(BearerToken(http.Request));
+        var principal = authenticator.Authenticate(BearerToken.From(http.Request));
         if (principal is null)
         {
             await Denied(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid bearer token");
@@ -38,21 +37,14 @@ internal sealed class RoleFilter(ApiRole required) : IEndpointFilter
     }
 
     /// <summary>Writes a refused call to the audit log (never the token) and logs it.</summary>
-    internal static async Task Denied(HttpContext http, string principal, int status, string why)
+    public static async Task Denied(HttpContext http, string principal, int status, string why)
     {
         var requestId = http.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var id) ? id : (Guid?)null;
         var route = $"{http.Request.Method} {http.Request.Path}";
         await http.RequestServices.GetRequiredService<IAuditLog>()
             .AppendAsync(new AuditRecord("denied", principal, requestId, $"{route}: {why}", status.ToString(System.Globalization.CultureInfo.InvariantCulture)), http.RequestAborted);
-        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("K8sAgentPlatform.Orchestrator.Auth")
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("K8sAgentPlatform.WebApi.Auth")
             .LogWarning("Denied {Method} {Path} for {Principal} ({Status}): {Why}; RequestId {RequestId}", http.Request.Method, http.Request.Path.Value, principal, status, why, requestId);
-    }
-
-    private static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
     }
 }
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace K8sAgentPlatform.Orchestrator.Auth;
+namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>Bearer tokens (section "Auth"), stored as SHA-256 hashes only; more may come from <see cref="TokensFile"/>.</summary>
 public sealed class AuthOptions : IValidatableObject

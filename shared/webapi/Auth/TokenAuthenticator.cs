@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace K8sAgentPlatform.Orchestrator.Auth;
+namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>Maps a presented bearer token to its principal by comparing SHA-256 hashes in constant time.</summary>
 public sealed class TokenAuthenticator
