@@ -58,8 +58,9 @@ public sealed class ApiClient : IDisposable
     public Task<IReadOnlyList<RequestSummary>> ListRequestsAsync(string? state = null, int? limit = null, CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<RequestSummary>>(HttpMethod.Get, "/api/requests" + QueryString(("state", state), ("limit", Number(limit))), null, null, cancellationToken);
 
-    public Task<Accepted> ConfirmAsync(Guid id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
-        SendAsync<Accepted>(HttpMethod.Post, $"/api/requests/{id}/confirm", null, idempotencyKey, cancellationToken);
+    /// <summary>Confirms; with <paramref name="round"/> only that confirmation round (409 when the request has moved on to another).</summary>
+    public Task<Accepted> ConfirmAsync(Guid id, string? idempotencyKey = null, CancellationToken cancellationToken = default, int? round = null) =>
+        SendAsync<Accepted>(HttpMethod.Post, $"/api/requests/{id}/confirm", round is null ? null : new { round }, idempotencyKey, cancellationToken);
 
     public Task<Accepted> RejectAsync(Guid id, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         SendAsync<Accepted>(HttpMethod.Post, $"/api/requests/{id}/reject", new { reason }, idempotencyKey, cancellationToken);

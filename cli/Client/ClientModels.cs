@@ -22,6 +22,7 @@ public sealed record RequestDetails
     public IReadOnlyList<Verdict> Verdicts { get; init; } = [];
     public IReadOnlyList<OperationResult> Results { get; init; } = [];
     public DateTimeOffset? ConfirmationDeadline { get; init; }
+    public int ConfirmationRound { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];

@@ -115,7 +115,7 @@ internal static class AskCommand
 
         try
         {
-            await client.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken);
+            await client.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken, request.ConfirmationRound);
             progress.WriteLine($"Confirmed as {settings.TokenName}.");
         }
         catch (ApiException e) when (e.Status == 403 && settings.TokenNamed(ClientSettings.ApproverTokenName) is { } approver && approver != settings.Token)
@@ -123,7 +123,7 @@ internal static class AskCommand
             using var asApprover = ApiClient.Create(settings, approver);
             try
             {
-                await asApprover.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken);
+                await asApprover.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken, request.ConfirmationRound);
                 progress.WriteLine($"Confirmed with the {ClientSettings.ApproverTokenName} token ({settings.TokenName} cannot confirm this request).");
             }
             catch (ApiException again) when (again.Status is 403 or 409)

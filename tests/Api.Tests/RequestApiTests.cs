@@ -52,6 +52,25 @@ public sealed class RequestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_confirm_naming_another_round_gets_409_is_audited_and_sends_nothing_and_the_current_round_is_sent_with_its_verdicts()
+    {
+        var id = await Submit(Tokens.Alice, "restart web in production");
+        var waiting = await host.WaitFor(id, "AwaitingConfirmation");
+        using var bob = host.Client(Tokens.Bob);
+
+        var stale = await bob.PostAsJsonAsync($"/api/requests/{id}/confirm", new { round = waiting.ConfirmationRound + 1 });
+
+        await ShouldBeProblem(stale, HttpStatusCode.Conflict, $"waits for confirmation round {waiting.ConfirmationRound}, not {waiting.ConfirmationRound + 1}");
+        host.Published.Of<ConfirmRequest>().ShouldBeEmpty();
+        (await host.Audit.ReadAsync(new(id))).Single(e => e.Action == "denied").Outcome.ShouldBe("409");
+
+        (await bob.PostAsJsonAsync($"/api/requests/{id}/confirm", new { round = waiting.ConfirmationRound })).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var sent = host.Published.Of<ConfirmRequest>().Single();
+        sent.Round.ShouldBe(1);
+        sent.VerdictsHash.ShouldBe(waiting.VerdictsHash);
+    }
+
+    [Fact]
     public async Task Only_an_approver_confirms_and_an_operator_gets_403_that_changes_nothing()
     {
         var id = await Submit(Tokens.Alice, "restart web in production");

@@ -94,7 +94,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         waiting.ConfirmationDeadline.ShouldBe(time.GetUtcNow() + TimeSpan.FromMinutes(15));
         script.Log.ShouldBeEmpty();
 
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        await Confirm(id, "bob");
 
         var done = await WaitFor(id, "Completed");
         done.ConfirmedBy.ShouldBe(["bob"]);
@@ -108,11 +108,11 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         var id = await Submit("cordon node worker-1", "alice");
         await WaitFor(id, "AwaitingConfirmation");
 
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "alice" });
+        await Confirm(id, "alice");
         await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
         (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
 
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        await Confirm(id, "bob");
         (await WaitFor(id, "Completed")).ConfirmedBy.ShouldBe(["bob"]);
     }
 
@@ -174,14 +174,14 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         await WaitFor(id, "AwaitingConfirmation");
         script.ResourceVersions["web"] = "205"; // someone else edited web after approval
 
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        await Confirm(id, "bob");
         var again = await WaitFor(id, "AwaitingConfirmation", afterVersion: 3);
 
         again.Outcome.ShouldBeNull();
         (await Trail(id)).Count(a => a == "Executing -> AwaitingConfirmation").ShouldBe(1);
         script.Log.ShouldBe(["revalidate 0"]);
 
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "carol" });
+        await Confirm(id, "carol");
         await WaitFor(id, "Completed");
         script.Log.Last().ShouldBe("execute 0 web rv=205");
     }
@@ -217,7 +217,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
 
         await bus.Publish(new SubmitRequest { RequestId = id, Text = "scale api to 99 in staging", Principal = "mallory" });
         await bus.Publish(new OperationExecuted { RequestId = id, Index = 0, Success = false, Error = "late duplicate" });
-        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob" });
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob", Round = 0, VerdictsHash = "" });
         // A request submitted after the duplicates has gone all the way through, so they were consumed.
         await WaitFor(await Submit("restart web in dev", "alice"), "Completed");
 
@@ -323,6 +323,49 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         var state = await WaitFor(id, "RolledBack");
         state.Outcome!.ShouldStartWith("operation 1 did not report a result within 00:15:00");
         script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 0 snap-0-api"]);
+    }
+
+    [Fact]
+    public async Task A_confirmation_of_an_earlier_round_is_refused_and_only_the_current_round_runs_the_change()
+    {
+        var id = await Submit("restart web in production", "alice");
+        var first = await WaitFor(id, "AwaitingConfirmation");
+        first.ConfirmationRound.ShouldBe(1);
+        script.ResourceVersions["web"] = "301"; // edited after approval: re-validation starts round 2
+
+        await Confirm(id, "bob");
+        var second = await WaitFor(id, "AwaitingConfirmation", afterVersion: first.Version + 1);
+        second.ConfirmationRound.ShouldBe(2);
+        second.VerdictsHash.ShouldNotBe(first.VerdictsHash);
+
+        // The round-1 confirm again, as a retry or a redelivery would bring it.
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob", Round = 1, VerdictsHash = first.VerdictsHash! });
+        await WaitUntil(async () => (await Trail(id)).Count(a => a == "confirmation-refused") == 1);
+        (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+        script.Log.Count(l => l.StartsWith("execute")).ShouldBe(0);
+
+        await Confirm(id, "carol");
+        await WaitFor(id, "Completed");
+        script.Log.Last().ShouldBe("execute 0 web rv=301");
+    }
+
+    [Fact]
+    public async Task A_confirmation_naming_other_verdicts_than_the_rounds_is_refused()
+    {
+        var id = await Submit("restart web in production", "alice");
+        var waiting = await WaitFor(id, "AwaitingConfirmation");
+
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = "bob", Round = waiting.ConfirmationRound, VerdictsHash = new string('0', 64) });
+
+        await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
+        (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+    }
+
+    /// <summary>Confirms the round the request waits in, with the verdicts it shows, as the API does.</summary>
+    private async Task Confirm(Guid id, string principal)
+    {
+        var state = (await Store.LoadAsync(id))!;
+        await bus.Publish(new ConfirmRequest { RequestId = id, Principal = principal, Round = state.ConfirmationRound, VerdictsHash = state.VerdictsHash ?? "" });
     }
 
     private async Task<Guid> Submit(string text, string principal)

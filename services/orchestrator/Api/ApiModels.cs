@@ -40,6 +40,8 @@ public sealed record RequestView
     public IReadOnlyList<OperationExecuted> Results { get; init; } = [];
     public IReadOnlyList<RollbackCompleted> Rollbacks { get; init; } = [];
     public DateTimeOffset? ConfirmationDeadline { get; init; }
+    /// <summary>The confirmation round the request waits in (0 before the first); a confirm may name it to be sure it approves what it saw.</summary>
+    public int ConfirmationRound { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];

@@ -169,6 +169,28 @@ internal static class RequestEndpoints
     private static async Task<IResult> Confirm(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
         [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
+        var (body, problem) = await RequestBody.ReadObjectAsync(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = RequestBody.Unknown(body, "round");
+        int? round = null;
+        if (body.TryGetProperty("round", out var roundElement) && roundElement.ValueKind != JsonValueKind.Null)
+        {
+            round = roundElement.ValueKind == JsonValueKind.Number && roundElement.TryGetInt32(out var r) && r >= 1 ? r : null;
+            if (round is null)
+            {
+                errors.Add(new FieldError("round", "must be the confirmation round shown with the request (a whole number from 1)"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest(Describe(errors[0]) + ".", errors);
+        }
+
         var principal = ApiPrincipal.From(http);
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
@@ -188,7 +210,22 @@ internal static class RequestEndpoints
                 $"Request {id} has a critical operation and was submitted by {principal.Name}; another approver must confirm it.");
         }
 
-        await publish.Publish(new ConfirmRequest { RequestId = id, Principal = principal.Name }, http.RequestAborted);
+        if (round is { } asked && asked != state.ConfirmationRound)
+        {
+            await RoleFilter.Denied(http, principal.Name, StatusCodes.Status409Conflict,
+                $"confirmation for round {asked}, but the request waits in round {state.ConfirmationRound}");
+            return Problems.Conflict($"Request {id} waits for confirmation round {state.ConfirmationRound}, not {asked}: what it asks to approve changed. " +
+                "Look at it again (k8s-agent requests show) and confirm the current round.");
+        }
+
+        // Bound to what this caller was shown: the round and the verdicts of that round.
+        await publish.Publish(new ConfirmRequest
+        {
+            RequestId = id,
+            Principal = principal.Name,
+            Round = state.ConfirmationRound,
+            VerdictsHash = state.VerdictsHash ?? "",
+        }, http.RequestAborted);
         logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} confirmed by {Principal}", id, principal.Name);
         return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
     }
@@ -285,6 +322,7 @@ internal static class RequestEndpoints
             Results = s.Results.Select(r => r with { Result = redactor.Redact(r.Result), Error = redactor.Redact(r.Error), Evidence = redactor.Redact(r.Evidence) }).ToList(),
             Rollbacks = s.Rollbacks,
             ConfirmationDeadline = s.ConfirmationDeadline,
+            ConfirmationRound = s.ConfirmationRound,
             ConfirmedBy = s.ConfirmedBy,
             Outcome = redactor.Redact(s.Outcome),
             Reasons = redactor.Redact(s.Reasons),

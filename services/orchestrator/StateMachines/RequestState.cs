@@ -40,6 +40,10 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     /// <summary>While waiting for a human: when the confirmation expires (the same instant as <see cref="Deadline"/>).</summary>
     public DateTimeOffset? ConfirmationDeadline { get; set; }
     public List<string> ConfirmedBy { get; set; } = [];
+    /// <summary>The confirmation round the request waits in (0 before the first); a confirm must name it.</summary>
+    public int ConfirmationRound { get; set; }
+    /// <summary>SHA-256 (hex) of the verdicts the current round asks to approve.</summary>
+    public string? VerdictsHash { get; set; }
     public bool CancelRequested { get; set; }
 
     /// <summary>Why the request ended where it did, for people.</summary>

@@ -202,6 +202,15 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
     private async Task OnConfirmed(BehaviorContext<RequestState, ConfirmRequest> c)
     {
+        if (c.Message.Round != c.Saga.ConfirmationRound || !string.Equals(c.Message.VerdictsHash, c.Saga.VerdictsHash, StringComparison.Ordinal))
+        {
+            // A retried or redelivered confirm of an earlier round, or of verdicts that changed since: it approves
+            // something this round does not ask about.
+            await Audit(c, "confirmation-refused", c.Message.Principal,
+                $"the confirmation was for round {c.Message.Round}; the request waits in round {c.Saga.ConfirmationRound} with other verdicts", "refused");
+            return;
+        }
+
         var critical = c.Saga.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical);
         if (critical && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
         {
@@ -284,12 +293,15 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         }
 
         var changed = approved.ResourceVersion is not null && fresh.ResourceVersion is not null && approved.ResourceVersion != fresh.ResourceVersion;
-        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation)
+        var riskRose = fresh.PolicyRiskLevel > approved.PolicyRiskLevel && (fresh.RequiresConfirmation || approved.RequiresConfirmation);
+        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation || riskRose)
         {
             c.Saga.ConfirmedBy.Clear();
             await AskForConfirmation(c, changed
                 ? $"the object of operation {fresh.Index} changed since it was approved (resourceVersion {approved.ResourceVersion} -> {fresh.ResourceVersion}); confirm again"
-                : $"operation {fresh.Index} now needs confirmation");
+                : riskRose
+                    ? $"the risk of operation {fresh.Index} rose from {WireNames.Of(approved.PolicyRiskLevel)} to {WireNames.Of(fresh.PolicyRiskLevel)} when checked again; confirm again"
+                    : $"operation {fresh.Index} now needs confirmation");
             return;
         }
 
@@ -391,14 +403,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         var deadline = time.GetUtcNow() + options.ConfirmationTimeout;
         c.Saga.ConfirmationDeadline = deadline;
         c.Saga.Deadline = deadline;
+        c.Saga.ConfirmationRound++;
+        c.Saga.VerdictsHash = VerdictsHash.Of(c.Saga.Verdicts);
         await c.Publish(new ConfirmationRequested
         {
             RequestId = c.Saga.CorrelationId,
             OperationIndexes = c.Saga.Verdicts.Where(v => v.RequiresConfirmation || v.Index >= c.Saga.NextIndex).Select(v => v.Index).Distinct().ToList(),
             RequestedBy = c.Saga.Principal,
             ExpiresAt = deadline,
+            Round = c.Saga.ConfirmationRound,
+            VerdictsHash = c.Saga.VerdictsHash,
         });
-        await MoveTo(c, AwaitingConfirmation, System, $"{why}; waiting until {deadline:u}");
+        await MoveTo(c, AwaitingConfirmation, System, $"{why}; round {c.Saga.ConfirmationRound}, waiting until {deadline:u}");
     }
 
     private async Task Finish<T>(BehaviorContext<RequestState, T> c, State state, string principal, string outcome, IReadOnlyList<string>? reasons = null)

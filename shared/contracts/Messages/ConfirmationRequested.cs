@@ -7,4 +7,8 @@ public sealed record ConfirmationRequested
     public required IReadOnlyList<int> OperationIndexes { get; init; }
     public required string RequestedBy { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
+    /// <summary>Counts from 1; every time the request goes back to waiting (e.g. the object changed) a new round starts.</summary>
+    public int Round { get; init; }
+    /// <summary>SHA-256 (hex) of the policy verdicts this round asks to approve.</summary>
+    public string VerdictsHash { get; init; } = "";
 }

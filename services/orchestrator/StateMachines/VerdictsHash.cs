@@ -1,0 +1,26 @@
+using System.Security.Cryptography;
+using System.Text;
+using K8sAgentPlatform.Contracts;
+using K8sAgentPlatform.Contracts.Intent;
+
+namespace K8sAgentPlatform.Orchestrator.StateMachines;
+
+/// <summary>
+/// What a confirmation approves, as one hash: per operation its verdict, risk, confirmation need and the
+/// resourceVersion it was checked against. Another verdict gives another hash, so an old confirmation cannot stand for it.
+/// </summary>
+public static class VerdictsHash
+{
+    public static string Of(IEnumerable<OperationValidated> verdicts)
+    {
+        var canonical = new StringBuilder();
+        foreach (var v in verdicts.OrderBy(v => v.Index))
+        {
+            canonical.Append(v.Index).Append('|').Append(v.Approved).Append('|').Append(v.RequiresConfirmation).Append('|')
+                .Append(WireNames.Of(v.PolicyRiskLevel)).Append('|').Append(v.ResourceVersion).Append('|')
+                .AppendJoin('\u001f', v.Reasons).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
+    }
+}
