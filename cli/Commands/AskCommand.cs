@@ -32,62 +32,72 @@ internal static class AskCommand
             var progress = asJson ? output.Error : output.Out;
             var accepted = await client.SubmitAsync(string.Join(' ', result.GetValue(text)!), result.GetValue(dryRun), Guid.NewGuid().ToString("N"), cancellationToken);
             progress.WriteLine($"Request {accepted.Id} submitted.");
-
-            long seen = 0;
-            var planShown = false;
-            DateTimeOffset? askedFor = null;
-            var submittedAt = DateTimeOffset.UtcNow;
-            while (true)
-            {
-                RequestDetails request;
-                try
-                {
-                    request = await client.GetRequestAsync(accepted.Id, cancellationToken);
-                }
-                catch (ApiException e) when (e.Status == 404 && DateTimeOffset.UtcNow - submittedAt < SagaStartGrace)
-                {
-                    // The request is accepted once published; its record appears when the orchestrator has taken it.
-                    await Task.Delay(PollInterval, cancellationToken);
-                    continue;
-                }
-
-                foreach (var entry in request.Timeline.Where(e => e.Sequence > seen))
-                {
-                    RequestPrinter.Entry(progress, entry);
-                    seen = entry.Sequence;
-                }
-
-                if (!planShown && request.Intent is not null && request.State is not ("Parsing" or "Validating"))
-                {
-                    progress.WriteLine();
-                    RequestPrinter.Plan(progress, request);
-                    progress.WriteLine();
-                    planShown = true;
-                }
-
-                if (request.Final)
-                {
-                    if (asJson)
-                    {
-                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
-                    }
-                    else
-                    {
-                        RequestPrinter.Outcome(output.Out, request);
-                    }
-
-                    return request.State == "Completed" ? 0 : 1;
-                }
-
-                if (request.State == Awaiting && request.ConfirmationDeadline != askedFor)
-                {
-                    askedFor = request.ConfirmationDeadline;
-                    await Decide(request, settings, client, result.GetValue(yes), progress, cancellationToken);
-                }
-
-                await Task.Delay(PollInterval, cancellationToken);
-            }
+            return await FollowAsync(accepted.Id, settings, client, result.GetValue(yes), asJson, output, cancellationToken);
         });
+    }
+
+    /// <summary>
+    /// Follows a request to its final state: prints its timeline and plan as they come, confirms when asked (with
+    /// <paramref name="yes"/> or at the terminal's prompt), and prints the outcome. Returns 0 for Completed, else 1.
+    /// </summary>
+    internal static async Task<int> FollowAsync(Guid id, ClientSettings settings, ApiClient client, bool yes, bool asJson, CommandOutput output,
+        CancellationToken cancellationToken)
+    {
+        var progress = asJson ? output.Error : output.Out;
+        long seen = 0;
+        var planShown = false;
+        DateTimeOffset? askedFor = null;
+        var submittedAt = DateTimeOffset.UtcNow;
+        while (true)
+        {
+            RequestDetails request;
+            try
+            {
+                request = await client.GetRequestAsync(id, cancellationToken);
+            }
+            catch (ApiException e) when (e.Status == 404 && DateTimeOffset.UtcNow - submittedAt < SagaStartGrace)
+            {
+                // The request is accepted once published; its record appears when the orchestrator has taken it.
+                await Task.Delay(PollInterval, cancellationToken);
+                continue;
+            }
+
+            foreach (var entry in request.Timeline.Where(e => e.Sequence > seen))
+            {
+                RequestPrinter.Entry(progress, entry);
+                seen = entry.Sequence;
+            }
+
+            if (!planShown && request.Intent is not null && request.State is not ("Parsing" or "Validating"))
+            {
+                progress.WriteLine();
+                RequestPrinter.Plan(progress, request);
+                progress.WriteLine();
+                planShown = true;
+            }
+
+            if (request.Final)
+            {
+                if (asJson)
+                {
+                    output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
+                }
+                else
+                {
+                    RequestPrinter.Outcome(output.Out, request);
+                }
+
+                return request.State == "Completed" ? 0 : 1;
+            }
+
+            if (request.State == Awaiting && request.ConfirmationDeadline != askedFor)
+            {
+                askedFor = request.ConfirmationDeadline;
+                await Decide(request, settings, client, yes, progress, cancellationToken);
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

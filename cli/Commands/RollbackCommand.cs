@@ -12,12 +12,18 @@ internal static class RollbackCommand
         var resource = new Option<string?>("--resource") { Description = "TYPE/NAME, e.g. deployment/web: restore its latest snapshot not yet restored." };
         var @namespace = new Option<string?>("--namespace", "-n") { Description = "The resource's namespace (with --resource)." };
         var reason = new Option<string?>("--reason") { Description = "Why (kept in the audit log)." };
-        var command = new ClientCommand("rollback", "Restore a snapshot taken before a change; rollbacks pass the same policy checks as changes.");
+        var yes = new Option<bool>("--yes", "-y") { Description = "Confirm without asking when confirmation is needed (with the approver token if the default one cannot)." };
+        var json = new Option<bool>("--json") { Description = "Print the final request as JSON (progress goes to stderr)." };
+        var command = new ClientCommand("rollback", "Restore a snapshot taken before a change. A rollback is a request like any other: the same policy\n" +
+            "checks as a change of that object (a production restore needs confirmation, four-eyes where the risk asks for it),\n" +
+            "audited, followed to its end like `ask`. Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors.");
         command.Command.Options.Add(snapshot);
         command.Command.Options.Add(resource);
         command.Command.Options.Add(@namespace);
         command.Command.Options.Add(reason);
-        return command.Run(async (result, _, client, output, cancellationToken) =>
+        command.Command.Options.Add(yes);
+        command.Command.Options.Add(json);
+        return command.Run(async (result, settings, client, output, cancellationToken) =>
         {
             var snapshotId = result.GetValue(snapshot);
             var target = result.GetValue(resource);
@@ -43,8 +49,9 @@ internal static class RollbackCommand
                     Guid.NewGuid().ToString("N"), cancellationToken);
             }
 
-            output.Out.WriteLine($"Rollback {accepted.RollbackId} requested; see `k8s-agent audit` and `k8s-agent snapshots` for its outcome.");
-            return 0;
+            var asJson = result.GetValue(json);
+            (asJson ? output.Error : output.Out).WriteLine($"Rollback request {accepted.RollbackId} submitted (snapshot {accepted.SnapshotId}).");
+            return await AskCommand.FollowAsync(accepted.RollbackId, settings, client, result.GetValue(yes), asJson, output, cancellationToken);
         });
     }
 }

@@ -10,6 +10,7 @@ using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Remediation;
 using K8sAgentPlatform.Rollback;
+using K8sAgentPlatform.Security;
 using K8sAgentPlatform.WebApi.Auth;
 using k8s;
 using Microsoft.AspNetCore.Builder;
@@ -63,6 +64,9 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
 
         var tokensFile = Path.Combine(settings.DataDirectory, "tokens.json");
         var tokens = EnsureTokens(tokensFile);
+        // One process signs and verifies; the key pair stays in the data directory (the private half owner-only).
+        var signingKey = Path.Combine(settings.DataDirectory, "authorization.pem");
+        AuthorizationKeys.EnsureKeyPair(signingKey);
         var builder = PlatformHost.CreateBuilder([], "k8s-agent");
         builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
         // The same sections the separate services read; the embedded choices (in-memory bus, SQLite files in the
@@ -76,6 +80,8 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
                 ["Persistence:Provider"] = "sqlite",
                 ["Persistence:SqlitePath"] = Path.Combine(settings.DataDirectory, "platform.db"),
                 [OrchestratorExtensions.RequestsDatabaseKey] = Path.Combine(settings.DataDirectory, "requests.db"),
+                ["Authorization:SigningKeyFile"] = signingKey,
+                ["Authorization:VerificationKeyFiles:0"] = AuthorizationKeys.PublicKeyPath(signingKey),
             },
         });
         builder.Configuration.AddConfiguration(CliConfiguration.Build());

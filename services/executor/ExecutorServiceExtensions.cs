@@ -4,6 +4,8 @@ using K8sAgentPlatform.Executor.Execution;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Security;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +45,8 @@ public static class ExecutorServiceExtensions
 
         services.AddKubernetesChangeSupport(sp => sp.GetRequiredService<IOptions<ExecutorOptions>>().Value.MaxConflictRetries);
         services.AddPlatformMetrics();
+        services.AddAuthorizationVerification();
+        services.AddPolicyEngine();
         services.AddHostedService<ActiveSnapshotsGauge>();
         services.AddOptions<ExecutorOptions>().Validate<IServiceProvider>(
             (_, provider) => provider.GetService<IExecutionRecordStore>() is not null && provider.GetService<ISnapshotStore>() is not null,

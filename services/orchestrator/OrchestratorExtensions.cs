@@ -5,6 +5,7 @@ using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Security;
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
@@ -82,6 +83,7 @@ public static class OrchestratorExtensions
     {
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddAuthorizationSigning();
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
         services.TryAddSingleton<DeadlineSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());

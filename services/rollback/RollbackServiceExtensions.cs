@@ -4,6 +4,7 @@ using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
+using K8sAgentPlatform.Security;
 using K8sAgentPlatform.Policy.Evaluation;
 using K8sAgentPlatform.Rollback.Consumers;
 using K8sAgentPlatform.Rollback.Validation;
@@ -45,6 +46,7 @@ public static class RollbackServiceExtensions
         services.AddKubernetesChangeSupport(sp => sp.GetRequiredService<IOptions<RollbackOptions>>().Value.MaxConflictRetries);
         services.AddPlatformMetrics();
         services.AddPolicyEngine();
+        services.AddAuthorizationVerification();
         services.TryAddSingleton<IRollbackValidator>(sp => new PolicyRollbackValidator(sp.GetRequiredService<PolicyEvaluator>()));
         return services;
     }

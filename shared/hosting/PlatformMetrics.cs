@@ -20,6 +20,7 @@ public sealed class PlatformMetrics
     public const string RollbacksTotal = "k8s_agent_rollbacks_total";
     public const string ActiveSnapshots = "k8s_agent_active_snapshots";
     public const string RiskLevelTotal = "k8s_agent_risk_level_total";
+    public const string OperationsRefusedTotal = "k8s_agent_operations_refused_total";
     public const string RequestsInState = "k8s_agent_requests_in_state";
     public const string OldestRequestAge = "k8s_agent_oldest_request_age_seconds";
 
@@ -31,6 +32,7 @@ public sealed class PlatformMetrics
     private readonly Histogram<double> classification;
     private readonly Counter<long> rollbacks;
     private readonly Counter<long> riskLevels;
+    private readonly Counter<long> refused;
     private long activeSnapshots = -1; // -1: not counted yet
     private IReadOnlyList<RequestStateSample>? requestStates;
 
@@ -43,6 +45,8 @@ public sealed class PlatformMetrics
             description: "Time spent turning a request's text into an intent, by parser and outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ClassificationBuckets });
         rollbacks = Meter.CreateCounter<long>(RollbacksTotal, description: "Snapshot restores, by trigger (automatic|manual) and success (true|false).");
+        refused = Meter.CreateCounter<long>(OperationsRefusedTotal,
+            description: "Commands the executor or the rollback service refused before touching the cluster, by reason (missing, invalid_signature, unknown_key, expired, mismatch, replayed, static_policy).");
         riskLevels = Meter.CreateCounter<long>(RiskLevelTotal, description: "Validated intents by the risk level policy assessed (the highest of its operations).");
         Meter.CreateObservableGauge(ActiveSnapshots, ObserveActiveSnapshots,
             description: "Snapshots stored and not yet restored or set aside: what a rollback could still use.");
@@ -75,6 +79,9 @@ public sealed class PlatformMetrics
     /// <summary>Automatic: the saga compensating a failed request; manual: a rollback asked through the API.</summary>
     public void RollbackFinished(bool automatic, bool success) =>
         rollbacks.Add(1, new("trigger", automatic ? "automatic" : "manual"), new("success", success ? "true" : "false"));
+
+    public void OperationRefused(string service, string reason) =>
+        refused.Add(1, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("reason", reason));
 
     public void RiskAssessed(RiskLevel level) => riskLevels.Add(1, new KeyValuePair<string, object?>("risk_level", Name(level)));
 

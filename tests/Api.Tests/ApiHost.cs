@@ -58,6 +58,7 @@ public sealed class ApiHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Configuration.AddInMemoryCollection(Settings(tokensFile));
+        builder.Configuration.AddInMemoryCollection(TestAuthorizationKeys.Settings);
         builder.Services.AddPlatformTelemetry(builder.Configuration, "api-tests");
         builder.Logging.ClearProviders();
         builder.Services

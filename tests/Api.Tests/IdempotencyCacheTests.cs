@@ -1,3 +1,4 @@
+using K8sAgentPlatform.TestSupport;
 using K8sAgentPlatform.Orchestrator.Api;
 using Microsoft.Extensions.Options;
 

@@ -270,7 +270,7 @@ public sealed class RequestApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rollback_by_snapshot_or_resource_is_published_and_unknown_ones_are_404()
+    public async Task A_rollback_by_snapshot_or_resource_is_a_request_through_the_saga_and_unknown_ones_are_404()
     {
         var id = await Submit(Tokens.Alice, "scale api to 3 in staging");
         await host.WaitFor(id, "Completed");
@@ -286,10 +286,23 @@ public sealed class RequestApiTests : IAsyncLifetime
         byResource.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await ShouldBeProblem(unknown, HttpStatusCode.NotFound, "Snapshot snap-unknown does not exist.");
         both.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        var manual = host.Published.Of<RollbackRequested>().Where(r => r.Principal == "alice").ToList();
+        host.Published.Of<RollbackRequested>().ShouldBeEmpty(); // nothing reaches the rollback service but the saga's own compensation
+        var manual = host.Published.Of<SubmitRequest>().Where(r => r.Source == "api-rollback").ToList();
         manual.Count.ShouldBe(2);
-        manual[0].SnapshotId.ShouldBe(snapshot.Id);
-        manual[1].Resource.ShouldBe(new ResourceRef(Contracts.Intent.ResourceType.Deployment, "staging", "api"));
+        manual.ShouldAllBe(r => r.Principal == "alice");
+        foreach (var request in manual)
+        {
+            var operation = request.Intent!.Operations.ShouldHaveSingleItem();
+            operation.OperationType.ShouldBe(Contracts.Intent.OperationType.Rollback);
+            operation.ResourceName.ShouldBe("api");
+            operation.Namespace.ShouldBe("staging");
+            ((Contracts.Intent.RollbackParameters)operation.Parameters!).SnapshotId.ShouldBe(snapshot.Id);
+        }
+
+        var location = (await Json(bySnapshot)).GetProperty("location").GetString()!;
+        var followed = await host.WaitFor(Guid.Parse(location.Split('/')[^1]), "Completed");
+        followed.Principal.ShouldBe("alice");
+        (await host.Audit.ReadAsync(new(followed.CorrelationId))).ShouldContain(e => e.Action == "Initial -> Parsing");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using k8s;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Executor.Tests.Support;
+using K8sAgentPlatform.TestSupport;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
 using MassTransit;
@@ -144,7 +145,7 @@ public sealed class ResumeAfterRestartTests : IAsyncLifetime
     {
         var fast = FastOptions();
         var provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(TestAuthorizationKeys.Settings).Build())
             .AddSingleton(cluster.Client)
             .AddSqlitePersistence(sqlitePath)
             .AddMassTransitTestHarness(x => x.AddExecutorService(o => o.Verification = fast.Verification))

@@ -1,3 +1,4 @@
+using K8sAgentPlatform.TestSupport;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.Monitoring;
 using K8sAgentPlatform.Orchestrator.Persistence;

@@ -32,7 +32,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orchestrator:ConfirmationTimeout"] = "00:15:00",
-        }).Build();
+        }).AddInMemoryCollection(TestAuthorizationKeys.Settings).Build();
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)

@@ -45,6 +45,11 @@ public static class PlatformServices
             ["Executor__Verification__FailureGrace"] = "00:00:05",
             ["Orchestrator__RequestsDatabase"] = Path.Combine(workDirectory, "requests.db"),
         };
+        // The orchestrator signs with the private key; the executor and the rollback service verify with the public one.
+        var signingKey = Path.Combine(workDirectory, "authorization.pem");
+        Security.AuthorizationKeys.EnsureKeyPair(signingKey);
+        environment["Authorization__SigningKeyFile"] = signingKey;
+        environment["Authorization__VerificationKeyFiles__0"] = Security.AuthorizationKeys.PublicKeyPath(signingKey);
         var index = 0;
         foreach (var (name, role) in principals)
         {

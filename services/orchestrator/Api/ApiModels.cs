@@ -19,7 +19,8 @@ public sealed record RollbackResource(string ResourceType, string? Namespace, st
 /// <summary>The answer to an accepted command: the request it concerns and where to follow it.</summary>
 public sealed record AcceptedView(Guid Id, string State, string Location);
 
-public sealed record RollbackAcceptedView(Guid RollbackId, string? SnapshotId, ResourceRef? Resource, string State);
+/// <summary>A manual rollback was accepted as a request (<paramref name="RollbackId"/> is its request id; follow it at <paramref name="Location"/>).</summary>
+public sealed record RollbackAcceptedView(Guid RollbackId, string? SnapshotId, ResourceRef? Resource, string State, string Location);
 
 /// <summary>One request, as GET /api/requests/{id} shows it. Secret values are masked.</summary>
 public sealed record RequestView

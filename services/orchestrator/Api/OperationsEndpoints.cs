@@ -30,7 +30,8 @@ internal static class OperationsEndpoints
             .WithName("VerifyAudit").WithSummary("Recompute the audit log's hash chain").Produces<AuditVerification>();
     }
 
-    private static async Task<IResult> Rollback(HttpContext http, [FromServices] ISnapshotStore snapshots, [FromServices] ISendEndpointProvider send, [FromServices] ILoggerFactory logs)
+    private static async Task<IResult> Rollback(HttpContext http, [FromServices] ISnapshotStore snapshots, [FromServices] IPublishEndpoint publish,
+        [FromServices] AcceptedRequests acceptedRequests, [FromServices] TimeProvider time, [FromServices] ILoggerFactory logs)
     {
         var (body, problem) = await RequestBody.ReadObjectAsync(http);
         if (problem is not null)
@@ -77,9 +78,10 @@ internal static class OperationsEndpoints
             return Problems.BadRequest(errors.Count == 1 ? RequestEndpoints.Describe(errors[0]) + "." : $"{errors.Count} problems; see 'errors'.", errors);
         }
 
+        SnapshotDocument? snapshot;
         if (snapshotId is not null)
         {
-            var snapshot = await snapshots.GetAsync(snapshotId, http.RequestAborted);
+            snapshot = await snapshots.GetAsync(snapshotId, http.RequestAborted);
             if (snapshot is null)
             {
                 return Problems.NotFound($"Snapshot {snapshotId}");
@@ -94,29 +96,68 @@ internal static class OperationsEndpoints
         else
         {
             var (kind, _) = Kinds.Of(resource!);
-            if (await snapshots.LatestUnconsumedAsync(kind, resource!.Namespace, resource.Name, http.RequestAborted) is null)
+            snapshot = await snapshots.LatestUnconsumedAsync(kind, resource!.Namespace, resource.Name, http.RequestAborted);
+            if (snapshot is null)
             {
                 return Problems.NotFound($"A snapshot not yet restored of {WireNames.Of(resource.ResourceType)}/{resource.Name}" +
                     (resource.Namespace is null ? "" : $" in {resource.Namespace}"));
             }
         }
 
+        // A manual rollback is a request like any other: policy (the same rules and risk as a forward change of that
+        // object, so a production restore needs confirmation), the saga's signed authorization, the audit log and a
+        // final state. The executor restores the snapshot and keeps one of the state it overwrites.
         var principal = ApiPrincipal.From(http);
-        var id = Guid.NewGuid();
-        // A command: sent to the rollback service's queue, which takes nothing published.
-        var rollback = await send.GetSendEndpoint(Endpoints.Queue(Endpoints.Rollback));
-        await rollback.Send(new RollbackRequested
+        if (RestoreIntent(snapshot, reason, principal.Name) is not { } intent)
         {
-            RequestId = id,
-            SnapshotId = snapshotId,
-            Resource = resource,
-            Reason = string.IsNullOrEmpty(reason) ? $"manual rollback by {principal.Name}" : reason,
-            Principal = principal.Name,
-        }, http.RequestAborted);
-        logs.CreateLogger(typeof(OperationsEndpoints)).LogInformation("Rollback {RequestId} requested by {Principal} of {Target}",
-            id, principal.Name, snapshotId ?? $"{resource!.ResourceType}/{resource.Namespace}/{resource.Name}");
-        return TypedResults.Accepted((string?)null, new RollbackAcceptedView(id, snapshotId, resource, "Requested"));
+            return Problems.BadRequest($"Snapshot {snapshot.Id} holds a {snapshot.Kind}, which the platform cannot restore as a request.");
+        }
+
+        var id = Guid.NewGuid();
+        var view = await RequestSubmission.SubmitAsync(publish, acceptedRequests, time, logs.CreateLogger(typeof(OperationsEndpoints)),
+            id, null, intent, dryRun: false, principal.Name, "api-rollback", http.RequestAborted);
+        logs.CreateLogger(typeof(OperationsEndpoints)).LogInformation("Rollback request {RequestId} of snapshot {SnapshotId} submitted by {Principal}",
+            id, snapshot.Id, principal.Name);
+        var location = $"/api/requests/{id}";
+        return TypedResults.Accepted(location, new RollbackAcceptedView(id, snapshot.Id, resource, view.State, location));
     }
+
+    /// <summary>The one-operation intent that restores <paramref name="snapshot"/>, or null for what has no resource type.</summary>
+    internal static KubernetesIntent? RestoreIntent(SnapshotDocument snapshot, string? reason, string principal)
+    {
+        // One object's snapshot names its kind; a manifest's names the operation that applied it.
+        ResourceType? type = Enum.GetValues<ResourceType>().Where(t => Kinds.Of(t) == (snapshot.Kind, snapshot.ApiVersion)).Select(t => (ResourceType?)t).FirstOrDefault()
+            ?? (snapshot.Operation.OperationType == OperationType.ApplyManifest ? snapshot.Operation.ResourceType : null);
+        if (type is not { } resourceType)
+        {
+            return null;
+        }
+
+        var target = $"{WireNames.Of(resourceType)} {snapshot.Name}" + (snapshot.Namespace is null ? "" : $" in {snapshot.Namespace}");
+        var why = Fit(string.IsNullOrWhiteSpace(reason) ? $"manual rollback of {target} to snapshot {snapshot.Id}, asked by {principal}" : reason);
+        return new KubernetesIntent
+        {
+            OriginalRequest = $"roll back {target} to snapshot {snapshot.Id}",
+            Operations =
+            [
+                new KubernetesOperation
+                {
+                    OperationType = OperationType.Rollback,
+                    ResourceType = resourceType,
+                    ResourceName = snapshot.Name,
+                    Namespace = snapshot.Namespace,
+                    Parameters = new RollbackParameters { SnapshotId = snapshot.Id },
+                    Reason = why,
+                    RequiresConfirmation = false,
+                },
+            ],
+            EstimatedRiskLevel = RiskLevel.Medium,
+            Summary = Fit($"Restore {target} to snapshot {snapshot.Id}."),
+        };
+    }
+
+    private static string Fit(string text) =>
+        text.Length > Bounds.MaxReason ? text[..Bounds.MaxReason] : text.PadRight(Bounds.MinReason, '.');
 
     private static ResourceRef? ReadResource(JsonElement element, List<FieldError> errors)
     {

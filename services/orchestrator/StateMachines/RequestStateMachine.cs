@@ -1,6 +1,7 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Security;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -19,12 +20,14 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     private readonly TimeProvider time;
     private readonly IAuditLog audit;
     private readonly OrchestratorOptions options;
+    private readonly AuthorizationSigner signer;
 
-    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options)
+    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options, AuthorizationSigner signer)
     {
         this.time = time;
         this.audit = audit;
         this.options = options.Value;
+        this.signer = signer;
 
         InstanceState(x => x.CurrentState);
         Event(() => Submitted, e => e.CorrelateById(m => m.Message.RequestId));
@@ -261,7 +264,13 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         c.Saga.Deadline = time.GetUtcNow() + options.ExecuteTimeout;
         if (!operation.OperationType.IsMutating())
         {
-            await Send(c, Endpoints.Executor, new ExecuteOperation { RequestId = c.Saga.CorrelationId, Index = c.Saga.NextIndex, Operation = operation });
+            await Send(c, Endpoints.Executor, new ExecuteOperation
+            {
+                RequestId = c.Saga.CorrelationId,
+                Index = c.Saga.NextIndex,
+                Operation = operation,
+                Authorization = AuthorizeExecution(c.Saga, c.Saga.NextIndex, operation, null),
+            });
             return;
         }
 
@@ -305,13 +314,14 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             return;
         }
 
-        var intent = IntentJson.Parse(c.Saga.IntentJson!);
+        var operation = IntentJson.Parse(c.Saga.IntentJson!).Operations[fresh.Index];
         await Send(c, Endpoints.Executor, new ExecuteOperation
         {
             RequestId = c.Saga.CorrelationId,
             Index = fresh.Index,
-            Operation = intent.Operations[fresh.Index],
+            Operation = operation,
             ExpectedResourceVersion = fresh.ResourceVersion,
+            Authorization = AuthorizeExecution(c.Saga, fresh.Index, operation, fresh.ResourceVersion),
         });
     }
 
@@ -368,13 +378,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         var index = c.Saga.RollbackQueue[0];
         var snapshot = c.Saga.Results.Single(r => r.Index == index).SnapshotId;
         c.Saga.Deadline = time.GetUtcNow() + options.CompensateTimeout;
-        await Send(c, Endpoints.Rollback, new RollbackRequested
+        var restore = new RollbackRequested
         {
             RequestId = c.Saga.CorrelationId,
             SnapshotId = snapshot,
             OperationIndex = index,
             Reason = c.Saga.Outcome ?? "compensation",
             Principal = System,
+        };
+        await Send(c, Endpoints.Rollback, restore with
+        {
+            Authorization = signer.Sign(c.Saga.CorrelationId, index, AuthorizationSubjects.Rollback, AuthorizationCanonical.RestoreHash(restore), null,
+                VerdictsHash.Of(c.Saga.Verdicts), c.Saga.ConfirmedBy),
         });
     }
 
@@ -442,6 +457,11 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             FinishedAt = c.Saga.UpdatedAt,
         });
     }
+
+    /// <summary>The signed permission for exactly this operation, bound to the verdicts it was approved on and who confirmed it.</summary>
+    private OperationAuthorization AuthorizeExecution(RequestState saga, int index, KubernetesOperation operation, string? resourceVersion) =>
+        signer.Sign(saga.CorrelationId, index, AuthorizationSubjects.Execute, AuthorizationCanonical.OperationHash(operation), resourceVersion,
+            VerdictsHash.Of(saga.Verdicts), saga.ConfirmedBy);
 
     /// <summary>Commands go to the one service that owns them, never to whoever subscribes.</summary>
     private static async Task Send<TMessage, TCommand>(BehaviorContext<RequestState, TMessage> c, string queue, TCommand command)

@@ -2,6 +2,7 @@ using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Security;
 using K8sAgentPlatform.Rollback.Validation;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace K8sAgentPlatform.Rollback.Consumers;
 
 /// <summary>
-/// RollbackRequested -> RollbackCompleted | RollbackFailed. Finds the snapshot (by id, or the resource's latest
+/// RollbackRequested -> RollbackCompleted | RollbackFailed. Acts only on the saga's signed authorization for exactly
+/// this restore. Finds the snapshot (by id, or the resource's latest
 /// unconsumed one), has policy re-validate the restore, restores and verifies it, then marks it consumed: a
 /// consumed snapshot is never restored twice (the answer says AlreadyRestored).
 /// </summary>
@@ -18,6 +20,8 @@ public sealed class RollbackRequestedConsumer(
     ISnapshotStore snapshots,
     SnapshotRestorer restorer,
     IRollbackValidator validator,
+    AuthorizationVerifier authorizations,
+    IAuditLog audit,
     IOptions<RollbackOptions> options,
     TimeProvider time,
     PlatformMetrics metrics,
@@ -29,6 +33,17 @@ public sealed class RollbackRequestedConsumer(
         using var activity = PlatformTelemetry.Source.StartActivity("rollback restore");
         activity?.SetTag("k8s_agent.trigger", Trigger(request));
         var ct = context.CancellationToken;
+        var target = new AuthorizationTarget(request.RequestId, request.OperationIndex ?? -1, AuthorizationSubjects.Rollback,
+            AuthorizationCanonical.RestoreHash(request), null);
+        if (authorizations.Check(request.Authorization, target) is { } refusal)
+        {
+            // Only the saga orders a restore; anything else on this queue changes nothing.
+            metrics.OperationRefused("rollback", refusal.Code);
+            await audit.AppendAsync(new AuditRecord("rollback-refused", "rollback", request.RequestId, refusal.ToString(), "refused"), ct);
+            await FailAsync(context, request.SnapshotId, $"refused by the rollback service: {refusal}; nothing was changed");
+            return;
+        }
+
         var snapshot = await FindAsync(request, ct);
         if (snapshot is null)
         {

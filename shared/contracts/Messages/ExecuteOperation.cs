@@ -11,4 +11,6 @@ public sealed record ExecuteOperation
     /// <summary>The resourceVersion approval was bound to; the executor refuses to apply over a newer one.</summary>
     public string? ExpectedResourceVersion { get; init; }
     public bool DryRun { get; init; }
+    /// <summary>The saga's signed permission for exactly this operation; the executor refuses to act without a valid one.</summary>
+    public OperationAuthorization? Authorization { get; init; }
 }

@@ -3,8 +3,8 @@ using K8sAgentPlatform.Contracts.Intent;
 namespace K8sAgentPlatform.Contracts;
 
 /// <summary>
-/// Command-like event: restore a snapshot, by id or by resource (its latest unconsumed snapshot).
-/// Published by the saga when compensating, and by the API/CLI for manual rollbacks.
+/// Command: restore a snapshot, by id or by resource (its latest unconsumed snapshot). Sent by the saga to the
+/// rollback service when compensating, signed (<see cref="Authorization"/>).
 /// </summary>
 public sealed record RollbackRequested
 {
@@ -15,6 +15,8 @@ public sealed record RollbackRequested
     public int? OperationIndex { get; init; }
     public required string Reason { get; init; }
     public required string Principal { get; init; }
+    /// <summary>The saga's signed permission for exactly this restore; the rollback service refuses to act without a valid one.</summary>
+    public OperationAuthorization? Authorization { get; init; }
 }
 
 /// <summary>An object in a cluster.</summary>

@@ -6,6 +6,7 @@ using K8sAgentPlatform.Executor.Execution;
 using K8sAgentPlatform.KubeSandbox;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.TestSupport;
 using K8sAgentPlatform.Rollback;
 using MassTransit;
 using MassTransit.Testing;
@@ -70,6 +71,9 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public SandboxServer Sandbox { get; }
 
+    /// <summary>What the executor and the rollback service audit (refusals).</summary>
+    public MemoryAuditLog Audit { get; } = new();
+
     public ExecutorOptions Options { get; }
 
     public IKubernetes Client { get; }
@@ -131,10 +135,11 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         var fast = FastOptions();
         return new ServiceCollection()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(TestAuthorizationKeys.Settings).Build())
             .AddSingleton(Client)
             .AddSingleton<ISnapshotStore>(Snapshots)
             .AddSingleton<IExecutionRecordStore>(Records)
+            .AddSingleton<IAuditLog>(Audit)
             .AddMassTransitTestHarness(x =>
             {
                 x.AddExecutorService(o =>

@@ -1,4 +1,4 @@
-namespace K8sAgentPlatform.Api.Tests;
+namespace K8sAgentPlatform.TestSupport;
 
 /// <summary>A clock the test moves; timers still run on real time (the sweeper is called directly).</summary>
 public sealed class ManualTime(DateTimeOffset start) : TimeProvider
