@@ -296,8 +296,11 @@ public sealed class RequestApiTests : IAsyncLifetime
             operation.OperationType.ShouldBe(Contracts.Intent.OperationType.Rollback);
             operation.ResourceName.ShouldBe("api");
             operation.Namespace.ShouldBe("staging");
-            ((Contracts.Intent.RollbackParameters)operation.Parameters!).SnapshotId.ShouldBe(snapshot.Id);
         }
+
+        // By id, that snapshot; by resource, the latest one not yet restored of staging/api (whichever that is by then).
+        ((Contracts.Intent.RollbackParameters)manual[0].Intent!.Operations[0].Parameters!).SnapshotId.ShouldBe(snapshot.Id);
+        ((Contracts.Intent.RollbackParameters)manual[1].Intent!.Operations[0].Parameters!).SnapshotId.ShouldStartWith("snap-0-api-");
 
         var location = (await Json(bySnapshot)).GetProperty("location").GetString()!;
         var followed = await host.WaitFor(Guid.Parse(location.Split('/')[^1]), "Completed");
