@@ -1,0 +1,105 @@
+using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Parsing;
+using K8sAgentPlatform.Parsing.Offline;
+
+namespace K8sAgentPlatform.Intent.Tests;
+
+/// <summary>
+/// The phrasing corpus (Phrasings/corpus.txt): hundreds of requests as operators write them, by category, each with
+/// the operations it must give or the reason it must be refused for.
+/// </summary>
+public sealed class OfflineParserCorpusTests
+{
+    private static readonly OfflineIntentParser Parser = new();
+    private static readonly ClusterContext Context = new(["dev", "staging", "production", "prod-eu", "qa"], ["production"]);
+
+    private static readonly IReadOnlyList<(string Category, string Text, string Expected)> Cases = Load();
+
+    public static TheoryData<string, string, string> Corpus
+    {
+        get
+        {
+            var data = new TheoryData<string, string, string>();
+            foreach (var (category, text, expected) in Cases)
+            {
+                data.Add(category, text, expected);
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void Each_phrasing_gives_its_operations_or_its_refusal(string category, string text, string expected)
+    {
+        _ = category;
+        var result = Parser.Parse(text, Context);
+
+        if (expected.StartsWith('!'))
+        {
+            var failed = result.ShouldBeOfType<IntentParseFailed>(result is IntentParseSucceeded ok ? OperationText.Of(ok.Intent.Operations) : null);
+            string.Join("\n", failed.Details.Prepend(failed.Message)).ShouldContain(expected[1..].Trim());
+            return;
+        }
+
+        var intent = result.ShouldBeOfType<IntentParseSucceeded>(result is IntentParseFailed f ? $"{f.Message} | {string.Join(" | ", f.Details)}" : null).Intent;
+        OperationText.Of(intent.Operations).ShouldBe(expected);
+        intent.OriginalRequest.ShouldBe(text);
+        IntentValidator.Validate(intent).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void The_corpus_holds_at_least_four_hundred_cases_in_every_category_the_parser_claims()
+    {
+        Cases.Count.ShouldBeGreaterThanOrEqualTo(400);
+        Cases.Select(c => c.Category).Distinct().ShouldBe(
+        [
+            "kubectl command lines", "word order", "verbs and synonyms", "noun phrases", "conjunctions", "case",
+            "politeness and punctuation", "scale", "restart", "image", "config", "delete", "logs", "status", "rollback",
+            "nodes", "refusals",
+        ], ignoreOrder: true);
+        Cases.Count(c => c.Expected.StartsWith('!')).ShouldBeGreaterThanOrEqualTo(100);
+    }
+
+    [Fact]
+    public void Every_token_of_an_understood_request_fills_a_slot_or_is_a_known_joining_or_filler_word()
+    {
+        foreach (var (_, text, expected) in Cases.Where(c => !c.Expected.StartsWith('!')))
+        {
+            var explanation = Parser.Explain(text, Context);
+
+            explanation.Tokens.ShouldNotContain(t => t.Slot == "NOT UNDERSTOOD" || t.Slot == "-", text);
+        }
+    }
+
+    private static List<(string, string, string)> Load()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Phrasings", "corpus.txt");
+        var cases = new List<(string, string, string)>();
+        var category = "";
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                category = line[3..].Trim();
+                continue;
+            }
+
+            if (line.StartsWith('#') || string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var arrow = line.LastIndexOf(" => ", StringComparison.Ordinal);
+            if (arrow < 0)
+            {
+                throw new InvalidDataException($"corpus line without ' => ': {line}");
+            }
+
+            cases.Add((category, line[..arrow].Replace("\\n", "\n", StringComparison.Ordinal), line[(arrow + 4)..].Trim()));
+        }
+
+        return cases;
+    }
+}
