@@ -463,7 +463,7 @@ public sealed class OfflineIntentParser : IIntentParser
     private static KubernetesOperation ToOperation(DraftOperation draft, ClusterContext context)
     {
         var risk = RiskOf(draft, context);
-        var where = draft.Namespace is null ? "" : $" in {draft.Namespace}";
+        var reason = draft.Namespace is null ? $"Operator asked to {draft.Description}." : $"Operator asked to {draft.Description} in {draft.Namespace}.";
         return new KubernetesOperation
         {
             OperationType = draft.Operation,
@@ -471,7 +471,7 @@ public sealed class OfflineIntentParser : IIntentParser
             ResourceName = draft.Name,
             Namespace = draft.Namespace,
             Parameters = draft.Parameters,
-            Reason = Clip($"Operator asked to {draft.Description}{where}.", Bounds.MaxReason),
+            Reason = Clip(reason, Bounds.MaxReason),
             RequiresConfirmation = risk >= RiskLevel.Medium,
         };
     }
@@ -492,21 +492,40 @@ public sealed class OfflineIntentParser : IIntentParser
         };
     }
 
-    private static string Summary(IReadOnlyList<DraftOperation> drafts)
+    private static string Summary(List<DraftOperation> drafts)
     {
-        var builder = new System.Text.StringBuilder();
+        var length = 1;
         foreach (var d in drafts)
         {
-            builder.Append(builder.Length == 0 ? "" : "; then ").Append(d.Description);
-            if (d.Namespace is not null)
-            {
-                builder.Append(" in ").Append(d.Namespace);
-            }
+            length += d.Description.Length + (d.Namespace is null ? 0 : d.Namespace.Length + 4) + (length == 1 ? 0 : 7);
         }
 
-        builder[0] = char.ToUpperInvariant(builder[0]);
-        builder.Append('.');
-        return Clip(builder.ToString(), Bounds.MaxSummary);
+        // Built in one allocation: this runs on every parse.
+        var text = string.Create(length, drafts, static (span, drafts) =>
+        {
+            var at = 0;
+            foreach (var d in drafts)
+            {
+                if (at > 0)
+                {
+                    "; then ".CopyTo(span[at..]);
+                    at += 7;
+                }
+
+                d.Description.CopyTo(span[at..]);
+                at += d.Description.Length;
+                if (d.Namespace is not null)
+                {
+                    " in ".CopyTo(span[at..]);
+                    d.Namespace.CopyTo(span[(at + 4)..]);
+                    at += 4 + d.Namespace.Length;
+                }
+            }
+
+            span[0] = char.ToUpperInvariant(span[0]);
+            span[at] = '.';
+        });
+        return Clip(text, Bounds.MaxSummary);
     }
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";

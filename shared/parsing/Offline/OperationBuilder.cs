@@ -151,7 +151,7 @@ internal static class OperationBuilder
         }
 
         var name = Fold(Text(t, s.Name));
-        var target = $"{WireNames.Of(kind)} {name}";
+        var kindName = WireNames.Of(kind);
         string? ns = null;
         if (kind.IsClusterScoped())
         {
@@ -180,27 +180,27 @@ internal static class OperationBuilder
             case OperationType.Scale:
                 if (s.Replicas is not { } replicas)
                 {
-                    problem = $"how many replicas for {target}? e.g. \"{Example(type)}\"";
+                    problem = $"how many replicas for {kindName} {name}? e.g. \"{Example(type)}\"";
                     return null;
                 }
 
                 parameters = new ScaleParameters { Replicas = ToInt(replicas) };
-                description = $"scale {target} to {replicas} replicas";
+                description = $"scale {kindName} {name} to {replicas} replicas";
                 break;
             case OperationType.Restart:
-                description = $"restart {target} (rolling restart)";
+                description = $"restart {kindName} {name} (rolling restart)";
                 break;
             case OperationType.UpdateImage:
                 if (s.Container.IsEmpty)
                 {
                     var image = s.Image.IsEmpty ? "registry.k8s.io/app:1.2.3" : Text(t, s.Image);
-                    problem = $"which container of {target}? Name it, e.g. \"... container app to {image}\"";
+                    problem = $"which container of {kindName} {name}? Name it, e.g. \"... container app to {image}\"";
                     return null;
                 }
 
                 if (s.Image.IsEmpty)
                 {
-                    problem = $"which image for {target}? Give it with its tag, e.g. \"{Example(type)}\"";
+                    problem = $"which image for {kindName} {name}? Give it with its tag, e.g. \"{Example(type)}\"";
                     return null;
                 }
 
@@ -212,12 +212,12 @@ internal static class OperationBuilder
 
                 var container = Fold(Text(t, s.Container));
                 parameters = new UpdateImageParameters { ContainerName = container, Image = repository, Tag = tag };
-                description = $"update container {container} of {target} to {reference}";
+                description = $"update container {container} of {kindName} {name} to {reference}";
                 break;
             case OperationType.UpdateConfig:
                 if (s.Key.IsEmpty)
                 {
-                    problem = $"which key of {target}? e.g. \"{Example(type)}\"";
+                    problem = $"which key of {kindName} {name}? e.g. \"{Example(type)}\"";
                     return null;
                 }
 
@@ -226,14 +226,14 @@ internal static class OperationBuilder
                 // A secret's value is never repeated in reasons, summaries or logs.
                 var shown = kind == ResourceType.Secret ? "(hidden)" : $"'{value}'";
                 parameters = new UpdateConfigParameters { ConfigmapName = name, Key = key, Value = value };
-                description = $"set {key} to {shown} in {target}";
+                description = $"set {key} to {shown} in {kindName} {name}";
                 break;
             case OperationType.Delete:
-                description = $"delete {target}";
+                description = $"delete {kindName} {name}";
                 break;
             case OperationType.Rollback:
                 parameters = new RollbackParameters { Revision = s.Revision is { } r ? ToInt(r) : null };
-                description = s.Revision is { } revision ? $"roll back {target} to revision {revision}" : $"roll back {target} to the previous revision";
+                description = s.Revision is { } revision ? $"roll back {kindName} {name} to revision {revision}" : $"roll back {kindName} {name} to the previous revision";
                 break;
             case OperationType.GetLogs:
                 var logs = new GetLogsParameters
@@ -244,11 +244,11 @@ internal static class OperationBuilder
                 };
                 parameters = logs;
                 description = s.Since is { } window
-                    ? $"show the last {logs.EffectiveTailLines} log lines of {target} from the last {window} seconds"
-                    : $"show the last {logs.EffectiveTailLines} log lines of {target}";
+                    ? $"show the last {logs.EffectiveTailLines} log lines of {kindName} {name} from the last {window} seconds"
+                    : $"show the last {logs.EffectiveTailLines} log lines of {kindName} {name}";
                 break;
             case OperationType.GetStatus:
-                description = $"show the status of {target}";
+                description = $"show the status of {kindName} {name}";
                 break;
             case OperationType.CordonNode:
                 description = $"cordon node {name}";

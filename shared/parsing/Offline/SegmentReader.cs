@@ -188,7 +188,7 @@ internal static class SegmentReader
             return Span.None;
         }
 
-        var flag = text[..(eq > 0 ? eq : text.Length)].ToString();
+        var flag = text[..(eq > 0 ? eq : text.Length)];
         switch (name)
         {
             case "n" or "namespace":
