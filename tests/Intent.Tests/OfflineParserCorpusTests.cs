@@ -73,6 +73,29 @@ public sealed class OfflineParserCorpusTests
         }
     }
 
+    [Fact]
+    public void The_explanation_shows_the_slot_each_token_filled_and_its_operation()
+    {
+        var explanation = Parser.Explain("In qa, scale CART to 3 and api to 4 please", Context);
+
+        explanation.Tokens.Select(t => $"{t.Text}:{t.Slot}:{t.Operation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}").ShouldBe(
+        [
+            "In:namespace:-", "qa:namespace:-", ",:separator:-", "scale:verb:1", "CART:name:1", "to:replicas:1", "3:replicas:1",
+            "and:separator:-", "api:name:2", "to:replicas:2", "4:replicas:2", "please:filler:2",
+        ]);
+        OperationText.Of(explanation.Result.ShouldBeOfType<IntentParseSucceeded>().Intent.Operations)
+            .ShouldBe("scale deployment/cart qa replicas=3 | scale deployment/api qa replicas=4");
+    }
+
+    [Fact]
+    public void A_refused_request_is_explained_too_with_the_words_not_understood_marked()
+    {
+        var explanation = Parser.Explain("restart cart quickly-ish in qa", Context);
+
+        explanation.Result.ShouldBeOfType<IntentParseFailed>().Message.ShouldContain("did not understand \"quickly-ish\"");
+        explanation.Tokens.Single(t => t.Text == "quickly-ish").Slot.ShouldBe("NOT UNDERSTOOD");
+    }
+
     private static List<(string, string, string)> Load()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Phrasings", "corpus.txt");

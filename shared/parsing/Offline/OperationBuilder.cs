@@ -123,9 +123,9 @@ internal static class OperationBuilder
         }
         else if (type == OperationType.Delete)
         {
-            var what = s.Name.IsEmpty ? "the object" : $"'{Text(t, s.Name)}'";
-            var example = s.Name.IsEmpty ? "NAME" : Text(t, s.Name);
-            problem = $"say what kind of object {what} is, e.g. \"delete deployment {example} in NAMESPACE\"; deletes are never guessed";
+            problem = s.Name.IsEmpty
+                ? "say which object to delete, with its kind, e.g. \"delete deployment NAME in NAMESPACE\"; deletes are never guessed"
+                : $"say what kind of object '{Text(t, s.Name)}' is, e.g. \"delete deployment {Text(t, s.Name)} in NAMESPACE\"; deletes are never guessed";
             return null;
         }
         else if (type == OperationType.GetLogs && (s.Kubectl || s.NameBare && s.VerbToken >= 0 && s.NameToken == s.VerbToken + 1 && t.Chars(s.VerbToken).StartsWith("log", StringComparison.OrdinalIgnoreCase)))
