@@ -96,6 +96,50 @@ public sealed class OfflineParserCorpusTests
         explanation.Tokens.Single(t => t.Text == "quickly-ish").Slot.ShouldBe("NOT UNDERSTOOD");
     }
 
+    [Fact]
+    public void Random_word_salad_never_throws_and_never_names_what_the_text_does_not()
+    {
+        string[] words =
+        [
+            "scale", "restart", "delete", "show", "logs", "set", "image", "of", "to", "in", "and", "then", "the", "a", "cart", "api",
+            "qa", "dev", "deployment", "sts", "cm", "pod", "node", "worker-1", "3", "three", "2.5", "-1", "500", "replicas", "container",
+            "app", "registry.example.com/cart:1.2", "nginx", "KEY=value", "=", "since", "10", "minutes", "ago", "last", "lines",
+            "revision", "back", "roll", "undo", "cordon", "drain", "ignoring", "daemonsets", "-n", "--replicas=2", "--tail",
+            "kubectl", "please", ",", ";", ".", "?", "&&", "\n", "all", "it", "'s", "cart's", "\"quoted value\"", "'", "\"", "é", "in qa,",
+            "named", "namespace", "--", "-", "/", "deploy/cart", "for", "the last hour", "grace", "period", "up", "is", "ready", "how",
+        ];
+        var random = new Random(15);
+        for (var n = 0; n < 20_000; n++)
+        {
+            var text = string.Join(' ', Enumerable.Range(0, random.Next(1, 14)).Select(_ => words[random.Next(words.Length)]));
+
+            var result = Parser.Parse(text, Context);
+
+            if (result is IntentParseSucceeded ok)
+            {
+                foreach (var operation in ok.Intent.Operations)
+                {
+                    text.ShouldContain(operation.ResourceName, Case.Insensitive, text);
+                    if (operation.Namespace is { } ns)
+                    {
+                        text.ShouldContain(ns, Case.Insensitive, text);
+                    }
+                }
+            }
+            else
+            {
+                result.ShouldBeOfType<IntentParseFailed>().Message.ShouldNotBeNullOrWhiteSpace(text);
+            }
+
+            Parser.Explain(text, Context).Tokens.ShouldNotBeNull();
+        }
+    }
+
+    [Fact]
+    public void A_request_longer_than_the_intent_can_carry_is_refused_before_it_is_read() =>
+        Parser.Parse(string.Concat(Enumerable.Repeat("restart cart in qa and ", 100)), Context)
+            .ShouldBeOfType<IntentParseFailed>().Message.ShouldContain("original_request: must be at most 2000 characters");
+
     private static List<(string, string, string)> Load()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Phrasings", "corpus.txt");

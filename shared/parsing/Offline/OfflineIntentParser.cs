@@ -27,6 +27,12 @@ public sealed class OfflineIntentParser : IIntentParser
             return Fail(ParseFailureKind.NotUnderstood, "the request is empty; say what to do, e.g. \"scale deployment api to 3 replicas in staging\"", []);
         }
 
+        if (text.Length > Bounds.MaxOriginalRequest)
+        {
+            // Refused before reading: the intent could not carry it, and reading it would cost for nothing.
+            return Fail(ParseFailureKind.InvalidIntent, $"the request breaks a bound: original_request: must be at most {Bounds.MaxOriginalRequest} characters, got {text.Length}", []);
+        }
+
         using var tokens = new TokenStream(text);
         return Parse(tokens, context, Read(tokens));
     }
@@ -34,7 +40,7 @@ public sealed class OfflineIntentParser : IIntentParser
     /// <summary>The parse, with every token and the slot it filled: what `k8s-agent parse --explain` shows.</summary>
     public ParseExplanation Explain(string text, ClusterContext context)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(text) || text.Length > Bounds.MaxOriginalRequest)
         {
             return new ParseExplanation([], Parse(text, context));
         }
@@ -146,7 +152,36 @@ public sealed class OfflineIntentParser : IIntentParser
             return null;
         }
 
-        return OperationBuilder.Build(tokens, segment, operation, out problem);
+        var draft = OperationBuilder.Build(tokens, segment, operation, out problem);
+        if (draft is null)
+        {
+            return null;
+        }
+
+        // "restart cart logs in qa": a keyword the operation has no use for asked for something else.
+        var stray = segment.Seen & ~OperationBuilder.KeywordsOf(operation);
+        if (stray != Keywords.None)
+        {
+            var words = StrayWords(tokens, segment, stray);
+            problem = $"did not understand \"{(words.Length > 0 ? words : tokens.Between(segment.From, segment.To - 1))}\" for {WireNames.Of(operation)}; the closest form I know is \"{OperationBuilder.Example(operation)}\"";
+            return null;
+        }
+
+        return draft;
+    }
+
+    private static string StrayWords(TokenStream tokens, Slots segment, Keywords stray)
+    {
+        var builder = new System.Text.StringBuilder();
+        for (var i = segment.From; i < segment.To; i++)
+        {
+            if (tokens.SlotOf(i) == Slot.Keyword && (SegmentReader.KeywordOf(tokens.Lex(i), segment.Verb) & stray) != Keywords.None)
+            {
+                builder.Append(builder.Length == 0 ? "" : " ").Append(tokens.Chars(i));
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>The segment's words, without (or, with <paramref name="only"/>, only) the tokens in two slots.</summary>
@@ -433,7 +468,6 @@ public sealed class OfflineIntentParser : IIntentParser
             if (segment.Kind is null && head.Kind is { } kind && (head.KindPlural || head.Verb != Verb.Delete))
             {
                 segment.Kind = kind;
-                segment.KindInherited = true;
             }
 
             segment.Lines ??= head.Lines;

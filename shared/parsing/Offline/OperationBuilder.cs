@@ -90,6 +90,20 @@ internal static class OperationBuilder
         };
     }
 
+    /// <summary>The keywords an operation has a use for; any other keyword in its clause asked for something else.</summary>
+    public static Keywords KeywordsOf(OperationType type) => Keywords.Again | type switch
+    {
+        OperationType.Scale => Keywords.Replicas | Keywords.Direction,
+        OperationType.UpdateImage => Keywords.Image | Keywords.Container | Keywords.Out,
+        OperationType.UpdateConfig => Keywords.Key,
+        OperationType.Rollback => Keywords.Back | Keywords.Last | Keywords.Rollout,
+        OperationType.GetLogs => Keywords.Logs | Keywords.Container | Keywords.Last,
+        OperationType.GetStatus => Keywords.Status | Keywords.State | Keywords.Rollout,
+        OperationType.CordonNode => Keywords.Unschedulable | Keywords.OutOfScheduling,
+        OperationType.UncordonNode => Keywords.Schedulable | Keywords.IntoScheduling | Keywords.Back,
+        _ => Keywords.None,
+    };
+
     public static bool IsNodeVerb(Verb verb) => verb is Verb.Cordon or Verb.Uncordon or Verb.Drain or Verb.Mark or Verb.Take or Verb.Put;
 
     /// <summary>The operation, or the problem in words. <paramref name="type"/> is already decided.</summary>

@@ -44,7 +44,7 @@ internal static class SegmentReader
     private static int Step(TokenStream t, Slots s, int i, bool storeNamed)
     {
         var lex = t.Lex(i);
-        if (t.Is(i, "kubectl"))
+        if (t.Is(i, "kubectl") && s.Verb == Verb.None)
         {
             s.Kubectl = true;
             return Take(t, i, 1, Slot.Kubectl);
@@ -89,6 +89,13 @@ internal static class SegmentReader
         var verb = t.Lex(i).Verb;
         var next = i + 1 < s.To ? i + 1 : -1;
         var taken = 1;
+        // Verbs come first ("cart drain" or "of cart undo" are not requests); only "cart status" and "cart logs",
+        // which read, may name the object before the verb.
+        if (!IsNounVerb(t, i) && SaidBefore(t, s, i))
+        {
+            Refuse(s, $"say what to do first, as in \"{t.Chars(i)} ...\": I read \"{t.Between(s.From, i - 1)}\" before it");
+        }
+
         switch (verb)
         {
             case Verb.Rolling when next >= 0 && t.Lex(next).Verb is Verb.Restart or Verb.Set:
@@ -130,6 +137,9 @@ internal static class SegmentReader
             case Verb.How or Verb.What when next >= 0 && t.Lex(next).Verb == Verb.Is:
                 taken = 2;
                 break;
+            case Verb.How or Verb.What when t.Is(i, "how") || t.Is(i, "what"):
+                Refuse(s, $"did not understand \"{t.Chars(i)}\" without \"is\"; ask e.g. \"how is deployment NAME doing in NAMESPACE\" or \"what is the status of deployment NAME in NAMESPACE\"");
+                break;
             case Verb.Set when next >= 0 && t.IsWord(next, Word.Image) && next + 1 < s.To && LooksLikeObject(t, next + 1):
                 s.SetImage = true;
                 taken = 2;
@@ -148,6 +158,40 @@ internal static class SegmentReader
         s.Verb = verb;
         s.VerbToken = i;
         return Take(t, i, taken, Slot.Verb);
+    }
+
+    /// <summary>"in configmap x", "in the app container": "in" before a kind or a container, where it is not a namespace.</summary>
+    private static bool IntroducesObject(TokenStream t, Slots s, int j)
+    {
+        if (j < s.To && t.IsWord(j, Word.The))
+        {
+            j++;
+        }
+
+        return j < s.To && (t.Lex(j).Kind is not null || t.Lex(j).Word is Word.Container or Word.Image
+            || j + 1 < s.To && (IsTwoWordKind(t, j) || t.IsWord(j + 1, Word.Container)));
+    }
+
+    /// <summary>Articles and connectors: one of them must lead somewhere, not to another.</summary>
+    private static bool IsGlue(Word word) => word is Word.The or Word.A || IsConnector(word);
+
+    private static bool IsConnector(Word word) =>
+        word is Word.In or Word.On or Word.Of or Word.For or Word.From or Word.To or Word.With or Word.As or Word.Within or Word.Into or Word.At;
+
+    private static bool IsNounVerb(TokenStream t, int i) => t.Is(i, "status") || t.Is(i, "logs") || t.Is(i, "log");
+
+    /// <summary>Whether anything but politeness, kubectl, flags or a namespace came before the verb.</summary>
+    private static bool SaidBefore(TokenStream t, Slots s, int i)
+    {
+        for (var k = s.From; k < i; k++)
+        {
+            if (t.SlotOf(k) is not (Slot.Filler or Slot.Kubectl or Slot.Namespace or Slot.Separator))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"deployment/web" or "deploy web": what kubectl's "set image" takes before its pairs.</summary>
@@ -194,7 +238,7 @@ internal static class SegmentReader
             case "n" or "namespace":
             {
                 var value = Value(out var ok);
-                if (!ok)
+                if (!ok || taken == 2 && !IsNameAfterKind(t, i + 1))
                 {
                     Refuse(s, $"{flag} needs a namespace, e.g. {flag} staging");
                     break;
@@ -924,9 +968,9 @@ internal static class SegmentReader
                 return width + 1;
             }
 
-            if (s.Kind is { } already && already != k)
+            if (s.Kind is not null)
             {
-                return 0;
+                return 0; // a second kind for one object is not understood
             }
 
             SetKind(s, k, plural);
@@ -1136,7 +1180,7 @@ internal static class SegmentReader
                 s.See(Keywords.Out);
                 return Take(t, i, 1, Slot.Keyword);
             case Word.Up or Word.Down:
-                s.See(Keywords.Direction);
+                s.See(s.Verb is Verb.Is or Verb.How or Verb.What ? Keywords.State : Keywords.Direction); // "is cart up?"
                 return Take(t, i, 1, Slot.Keyword);
             case Word.Last or Word.Previous:
                 s.See(Keywords.Last);
@@ -1161,11 +1205,15 @@ internal static class SegmentReader
             case Word.Relative:
                 Refuse(s, $"'{t.Chars(i)}' is relative to the current count, which I do not guess; say the target, e.g. \"scale NAME to 5 replicas in NAMESPACE\"");
                 return Take(t, i, 1, Slot.NotUnderstood);
+            case Word.The or Word.A when last || IsGlue(t.Lex(i + 1).Word):
+                break; // "the" before nothing, or before another "the" or "of", introduces nothing
             case Word.Filler or Word.The or Word.A or Word.Me or Word.Also:
                 return Take(t, i, 1, Slot.Filler);
             case Word.For when !last && t.IsWord(i + 1, Word.Me):
                 return Take(t, i, 2, Slot.Filler);
-            case Word.In or Word.On or Word.Of or Word.For or Word.From or Word.To or Word.At or Word.With or Word.Within or Word.Into or Word.As when !last:
+            case Word.In or Word.Within or Word.Into or Word.At when !last && IntroducesObject(t, s, i + 1):
+                return Take(t, i, 1, Slot.Connector);
+            case Word.On or Word.Of or Word.For or Word.From or Word.To or Word.With or Word.As when !last && !IsConnector(t.Lex(i + 1).Word):
                 return Take(t, i, 1, Slot.Connector);
             case Word.And when s.Verb is Verb.Drain or Verb.Is or Verb.How or Verb.What:
                 return Take(t, i, 1, Slot.Connector);
@@ -1207,13 +1255,34 @@ internal static class SegmentReader
         return Take(t, i, 1, Slot.NotUnderstood);
     }
 
+    /// <summary>The keyword a Keyword-slot token stands for, as <see cref="Keyword"/> records it.</summary>
+    internal static Keywords KeywordOf(Lex lex, Verb verb) => lex.Word switch
+    {
+        Word.Log => Keywords.Logs,
+        Word.Status => Keywords.Status,
+        Word.Image => Keywords.Image,
+        Word.Replicas or Word.Count => Keywords.Replicas,
+        Word.Revision or Word.Back => Keywords.Back,
+        Word.Out => Keywords.Out,
+        Word.Up or Word.Down => verb is Verb.Is or Verb.How or Verb.What ? Keywords.State : Keywords.Direction,
+        Word.Last or Word.Previous => Keywords.Last,
+        Word.Rollout => Keywords.Rollout,
+        Word.State => Keywords.State,
+        Word.Again => Keywords.Again,
+        Word.Container => Keywords.Container,
+        Word.Unschedulable => Keywords.Unschedulable,
+        Word.Schedulable => Keywords.Schedulable,
+        Word.Key => Keywords.Key,
+        _ => Keywords.None,
+    };
+
     /// <summary>A word that can be an object's name after its kind ("deployment restart" is a deployment named restart).</summary>
     private static bool IsNameAfterKind(TokenStream t, int i) =>
         t[i].Kind == TokenKind.Word && t.Lex(i).Word is not (Word.In or Word.On or Word.Of or Word.For or Word.From or Word.To or Word.At
             or Word.By or Word.With or Word.Within or Word.Into or Word.As or Word.Named or Word.And or Word.Then or Word.Since or Word.Over
             or Word.Ago or Word.Container or Word.Image or Word.Lines or Word.Log or Word.Revision or Word.Replicas or Word.Count
             or Word.State or Word.Ignoring or Word.Grace or Word.Last or Word.Unschedulable or Word.Schedulable or Word.The or Word.Status
-            or Word.Back or Word.All or Word.Up or Word.Down or Word.Pronoun)
+            or Word.Back or Word.All or Word.Up or Word.Down or Word.Pronoun or Word.Filler)
         && t.Chars(i).IndexOf('=') < 0;
 
     /// <summary>A word that is nothing but a name: unknown to the lexicon.</summary>

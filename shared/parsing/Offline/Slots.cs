@@ -47,7 +47,6 @@ internal sealed class Slots(int from, int to)
 
     public ResourceType? Kind { get; set; }
     public bool KindPlural { get; set; }
-    public bool KindInherited { get; set; }
 
     public Span Name { get; set; } = Span.None;
     public int NameToken { get; set; } = -1;
