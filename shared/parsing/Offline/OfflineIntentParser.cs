@@ -244,8 +244,8 @@ public sealed class OfflineIntentParser : IIntentParser
         var start = from;
         while (start < to)
         {
-            // Joining words between parts: "and", "and also", ",", "after" (of "after that").
-            if (IsJoin(t, start) || t.Is(start, "that") && start > from && t.Is(start - 1, "after"))
+            // Joining words between parts: "and", "and also", ",".
+            if (IsJoin(t, start))
             {
                 t.Mark(start, 1, Slot.Separator);
                 start++;

@@ -85,7 +85,7 @@ internal sealed class Slots(int from, int to)
 }
 
 /// <summary>A part of the request's text; start -1 when the slot is empty.</summary>
-internal readonly record struct Span(int Start, int Length, bool Quoted = false)
+internal readonly record struct Span(int Start, int Length)
 {
     public static readonly Span None = new(-1, 0);
 
