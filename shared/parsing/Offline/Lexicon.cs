@@ -272,7 +272,7 @@ internal static class Lexicon
         Words(Word.Pronoun, "it", "its", "them", "they", "this", "that", "these", "those", "their");
         Words(Word.A, "a", "an");
         Words(Word.Me, "me", "us");
-        Words(Word.Filler, "please", "pls", "plz", "kindly", "now", "thanks", "thank", "thx", "asap", "just", "quickly", "immediately", "hey", "hi", "ok", "okay", "cheers", "currently", "right");
+        Words(Word.Filler, "please", "pls", "plz", "kindly", "now", "thanks", "thank", "thx", "asap", "just", "quickly", "immediately", "hey", "hi", "ok", "okay", "cheers", "currently", "right", "if", "whether");
         Words(Word.Lead, "can", "could", "would", "will", "you", "i", "we", "want", "need", "like", "i'd", "let's", "lets", "go", "ahead", "help", "try", "do", "perform", "trigger", "issue");
         Words(Word.Env, "environment", "env");
         Words(Word.Replicas, "replicas", "replica", "instances", "instance", "copies", "copy", "pods");
@@ -285,7 +285,7 @@ internal static class Lexicon
         Words(Word.Status, "status", "state", "health");
         Words(Word.Rollout, "rollout", "rollouts", "deploy", "deployment", "release", "update", "change");
         Words(Word.Named, "named", "called");
-        Words(Word.And, "and", "plus");
+        Words(Word.And, "and", "plus", "but");
         Words(Word.Then, "then", "afterwards");
         Words(Word.Also, "also");
         Words(Word.State, "ready", "healthy", "running", "doing", "fine", "available", "alive", "working", "going", "looking");

@@ -130,7 +130,8 @@ public sealed class OfflineIntentParser : IIntentParser
             return null;
         }
 
-        if (segment.SharedFrom is { } first && OperationBuilder.IsNodeVerb(first.Verb))
+        // Node operations are critical: a list shares their verb only under an explicit plural ("cordon nodes a and b").
+        if (segment.SharedFrom is { } first && OperationBuilder.IsNodeVerb(first.Verb) && !(first.KindPlural && first.Kind == ResourceType.Node))
         {
             problem = $"did not understand \"{tokens.Between(segment.From, segment.To - 1)}\"; give each node its own verb, e.g. \"cordon worker-1 and cordon worker-2\"";
             return null;

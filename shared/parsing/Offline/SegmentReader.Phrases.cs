@@ -282,6 +282,11 @@ internal static partial class SegmentReader
         }
 
         var k = j + 1;
+        if (k < s.To && t.Lex(k).Kind is { } kind && kind != ResourceType.Namespace)
+        {
+            return 0; // "in the cart-config configmap" names the object, not a namespace
+        }
+
         var named = k < s.To && (t.Lex(k).Kind == ResourceType.Namespace && !t.Lex(k).Plural || t.IsWord(k, Word.Env));
         // With the word "namespace" beside it any name will do; alone after "in" it must be a word the lexicon does not know.
         if (j >= s.To || !(named ? IsNameAfterKind(t, j) && t.Lex(j).Kind is null : IsNamespaceName(t, j)))
@@ -512,7 +517,9 @@ internal static partial class SegmentReader
             k++;
         }
 
+        // "in configmap x", "in the x configmap", "in x" at the end, "in the x namespace" at the end.
         return k < s.To && (t.Lex(k).Kind is not null || t.Is(k, "config") && k + 1 < s.To && t.Is(k + 1, "map"))
+               || k + 1 < s.To && t.Lex(k + 1).Kind is ResourceType.ConfigMap or ResourceType.Secret
                || k == s.To - 1 || k + 1 == s.To - 1 && (t.Lex(k + 1).Kind == ResourceType.Namespace || t.IsWord(k + 1, Word.Env));
     }
 

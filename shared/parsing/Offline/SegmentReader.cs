@@ -166,7 +166,7 @@ internal static partial class SegmentReader
         }
 
         return j < s.To && (t.Lex(j).Kind is not null || t.Lex(j).Word is Word.Container or Word.Image
-            || j + 1 < s.To && (IsTwoWordKind(t, j) || t.IsWord(j + 1, Word.Container)));
+            || j + 1 < s.To && (IsTwoWordKind(t, j) || t.IsWord(j + 1, Word.Container) || t.Lex(j + 1).Kind is not null));
     }
 
     /// <summary>Articles and connectors: one of them must lead somewhere, not to another.</summary>
@@ -232,6 +232,9 @@ internal static partial class SegmentReader
             case Word.Rollout when s.Verb is Verb.Undo or Verb.Roll or Verb.Show or Verb.Status or Verb.Describe or Verb.Is or Verb.How or Verb.What:
                 s.See(Keywords.Rollout);
                 return Take(t, i, 1, Slot.Keyword);
+            case Word.State when t.Is(i, "going") && !last && t.IsWord(i + 1, Word.On):
+                s.See(Keywords.State); // "what's going on with cart"
+                return Take(t, i, 2, Slot.Keyword);
             case Word.State:
                 s.See(Keywords.State);
                 return Take(t, i, 1, Slot.Keyword);
@@ -267,6 +270,11 @@ internal static partial class SegmentReader
         {
             Refuse(s, $"{t.Chars(i)} (running commands inside a container) is not something I do; I change and read objects through the Kubernetes API only");
             return Take(t, i, 1, Slot.NotUnderstood);
+        }
+
+        if (lex.Verb == Verb.Is && s.Verb is Verb.Describe or Verb.Show or Verb.Is or Verb.How or Verb.What)
+        {
+            return Take(t, i, 1, Slot.Filler); // "check if cart is ready"
         }
 
         if (lex.Word == Word.Lead && t.Is(i, "you") && i > s.From && t.Is(i - 1, "thank"))
