@@ -17,6 +17,11 @@ internal static partial class SegmentReader
         var slash = chars.IndexOf('/');
         if (slash > 0 && slash < chars.Length - 1 && chars[(slash + 1)..].IndexOf('/') < 0 && Lexicon.Find(chars[..slash]) is { Kind: { } slashKind } slashLex)
         {
+            if (s.Kind is not null || !s.Name.IsEmpty)
+            {
+                return 0; // a second object in one segment is not understood
+            }
+
             SetKind(s, slashKind, slashLex.Plural);
             SetName(t, s, new Span(t[i].Start + slash + 1, chars.Length - slash - 1), i, bare: false);
             t.Mark(i, 1, Slot.Name);
@@ -26,9 +31,26 @@ internal static partial class SegmentReader
         var (kind, plural, width) = KindAt(t, s, i);
         if (kind is { } k)
         {
+            if (s.Kind is not null)
+            {
+                return 0; // a second kind for one object is not understood
+            }
+
+            if (!s.Name.IsEmpty)
+            {
+                // "the cart deployment": the kind follows its name directly; anywhere else it names nothing.
+                if (s.NameToken != i - 1 || !s.NameBare)
+                {
+                    return 0;
+                }
+
+                SetKind(s, k, plural);
+                s.NameBare = false;
+                return Take(t, i, width, Slot.Kind);
+            }
+
             var j = i + width;
-            var adjacentName = s.NameToken >= 0 && s.NameBare && (s.NameToken == i - 1);
-            if (!adjacentName && j < s.To && t.IsWord(j, Word.Named) && j + 1 < s.To && IsNameAfterKind(t, j + 1))
+            if (j < s.To && t.IsWord(j, Word.Named) && j + 1 < s.To && IsNameAfterKind(t, j + 1))
             {
                 SetKind(s, k, plural);
                 SetName(t, s, t.SpanOf(j + 1), j + 1, bare: false);
@@ -37,7 +59,7 @@ internal static partial class SegmentReader
                 return j + 2 - i;
             }
 
-            if (!adjacentName && j < s.To && IsNameAfterKind(t, j) && s.Name.IsEmpty)
+            if (j < s.To && IsNameAfterKind(t, j))
             {
                 SetKind(s, k, plural);
                 SetName(t, s, WithoutPossessive(t, j), j, bare: false);
@@ -46,17 +68,7 @@ internal static partial class SegmentReader
                 return width + 1;
             }
 
-            if (s.Kind is not null)
-            {
-                return 0; // a second kind for one object is not understood
-            }
-
             SetKind(s, k, plural);
-            if (adjacentName)
-            {
-                s.NameBare = false;
-            }
-
             return Take(t, i, width, Slot.Kind);
         }
 

@@ -258,9 +258,9 @@ internal static partial class SegmentReader
                 return Take(t, i, 1, Slot.Filler);
             case Word.For when !last && t.IsWord(i + 1, Word.Me):
                 return Take(t, i, 2, Slot.Filler);
-            case Word.In or Word.Within or Word.Into or Word.At when !last && IntroducesObject(t, s, i + 1):
+            case Word.In or Word.Within or Word.Into or Word.At when !last && t[i + 1].Kind == TokenKind.Word && IntroducesObject(t, s, i + 1):
                 return Take(t, i, 1, Slot.Connector);
-            case Word.On or Word.Of or Word.For or Word.From or Word.To or Word.With or Word.As when !last && !IsConnector(t.Lex(i + 1).Word):
+            case Word.On or Word.Of or Word.For or Word.From or Word.To or Word.With or Word.As when !last && t[i + 1].Kind == TokenKind.Word && !IsConnector(t.Lex(i + 1).Word):
                 return Take(t, i, 1, Slot.Connector);
             case Word.And when s.Verb is Verb.Drain or Verb.Is or Verb.How or Verb.What:
                 return Take(t, i, 1, Slot.Connector);
