@@ -14,21 +14,33 @@ internal static class ParseCommand
     {
         var offline = new Option<bool>("--offline") { Description = "Use only the deterministic offline parser (no model call)." };
         var json = new Option<bool>("--json") { Description = "Print the intent's JSON form instead of a table." };
+        var explain = new Option<bool>("--explain") { Description = "Show the offline parser's tokens and the slot each filled (implies --offline)." };
         var text = new Argument<string[]>("text") { Description = "The request, e.g. \"scale deployment api to 3 replicas in dev\".", Arity = ArgumentArity.OneOrMore };
         var command = new Command("parse", "Show what the platform understood from a request, without checking or running anything.\n" +
             "Exit codes: 0 understood, 2 not understood or out of bounds (the reason is on stderr).")
         {
-            offline, json, text,
+            offline, json, explain, text,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var request = string.Join(' ', result.GetValue(text)!);
             await using var services = new ServiceCollection().AddIntentParsing(CliConfiguration.Build()).BuildServiceProvider();
-            var parser = result.GetValue(offline) ? services.GetRequiredService<OfflineIntentParser>() : services.GetRequiredService<IIntentParser>();
             var context = await services.GetRequiredService<IClusterContextSource>().GetAsync(cancellationToken);
-            var outcome = await parser.ParseAsync(request, context, cancellationToken);
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
+            IntentParseResult outcome;
+            if (result.GetValue(explain))
+            {
+                var explanation = services.GetRequiredService<OfflineIntentParser>().Explain(request, context);
+                WriteTokens(output, explanation);
+                outcome = explanation.Result;
+            }
+            else
+            {
+                var parser = result.GetValue(offline) ? services.GetRequiredService<OfflineIntentParser>() : services.GetRequiredService<IIntentParser>();
+                outcome = await parser.ParseAsync(request, context, cancellationToken);
+            }
+
             switch (outcome)
             {
                 case IntentParseSucceeded ok when result.GetValue(json):
@@ -50,5 +62,17 @@ internal static class ParseCommand
             }
         });
         return command;
+    }
+
+    private static void WriteTokens(TextWriter output, ParseExplanation explanation)
+    {
+        var width = Math.Max(5, explanation.Tokens.Count == 0 ? 0 : explanation.Tokens.Max(t => t.Text.Length));
+        output.WriteLine($"{"TOKEN".PadRight(width)}  {"SLOT",-15}  OPERATION");
+        foreach (var token in explanation.Tokens)
+        {
+            output.WriteLine($"{token.Text.PadRight(width)}  {token.Slot,-15}  {token.Operation?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+        }
+
+        output.WriteLine();
     }
 }

@@ -161,6 +161,21 @@ public sealed class ClientTests : IAsyncLifetime
         (await server.WaitFor(accepted.Id, "Completed")).ConfirmedBy.ShouldBe(["approver"]);
     }
 
+    [Fact]
+    public async Task Parse_explain_shows_each_token_with_its_slot_and_keeps_the_exit_codes()
+    {
+        var (exit, output, _) = await Run(ParseCommand.Create(), "parse", "--explain", "In qa, scale CART to 3");
+        var (refusedExit, refusedOutput, error) = await Run(ParseCommand.Create(), "parse", "--explain", "scale cart to 3");
+
+        exit.ShouldBe(0);
+        output.ShouldContain("TOKEN");
+        output.Split('\n').ShouldContain(line => line.StartsWith("CART ", StringComparison.Ordinal) && line.Contains("name", StringComparison.Ordinal));
+        output.ShouldContain("deployment/cart");
+        refusedExit.ShouldBe(2);
+        refusedOutput.ShouldContain("TOKEN");
+        error.ShouldContain("no namespace");
+    }
+
     private static async Task<(int Exit, string Output, string Error)> Run(Command command, params string[] args)
     {
         var output = new StringWriter();

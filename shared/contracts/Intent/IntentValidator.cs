@@ -14,6 +14,10 @@ public static class IntentValidator
 {
     private static readonly ConcurrentDictionary<string, Regex> Patterns = new();
 
+    // Paths of the operations an intent may hold, built once: validation runs on every parse and every message.
+    private static readonly string[] OperationPaths = Enumerable.Range(0, Bounds.MaxOperations + 1).Select(i => $"operations[{i}]").ToArray();
+    private static readonly string[] ParameterPaths = OperationPaths.Select(p => $"{p}.parameters").ToArray();
+
     public static IReadOnlyList<ValidationError> Validate(KubernetesIntent intent) => Validate(intent, null);
 
     /// <param name="intent">The intent, possibly read only in part.</param>
@@ -33,17 +37,17 @@ public static class IntentValidator
                 continue;
             }
 
-            var path = $"operations[{i}]";
+            var path = i < OperationPaths.Length ? OperationPaths[i] : $"operations[{i}]";
             if (unreadable is null || !unreadable.Any(p => p.StartsWith(path + ".", StringComparison.Ordinal)))
             {
-                CheckOperation(operation, path, errors);
+                CheckOperation(operation, path, i, errors);
             }
             else
             {
                 CheckBounds(operation, path, errors);
                 if (operation.Parameters is not null)
                 {
-                    CheckBounds(operation.Parameters, $"{path}.parameters", errors);
+                    CheckBounds(operation.Parameters, ParametersPath(path, i), errors);
                 }
             }
         }
@@ -53,8 +57,7 @@ public static class IntentValidator
             errors.RemoveAll(e => unreadable.Contains(e.Path) || e.Message == "is required" && unreadable.Any(u => e.Path.StartsWith(u, StringComparison.Ordinal)));
         }
 
-        var namespaces = operations.Where(o => o is not null).Select(o => o.Namespace ?? "").Distinct().Count();
-        if (namespaces > 1 && operations.Any(o => o?.OperationType == OperationType.Delete))
+        if (HasDelete(operations) && SpansNamespaces(operations))
         {
             errors.Add(new ValidationError("operations", "delete operations are not allowed in an intent that spans several namespaces; send one intent per namespace"));
         }
@@ -66,19 +69,59 @@ public static class IntentValidator
     public static IReadOnlyList<ValidationError> ValidateOperation(KubernetesOperation operation, string path = "operation")
     {
         var errors = new List<ValidationError>();
-        CheckOperation(operation, path, errors);
+        CheckOperation(operation, path, -1, errors);
         return errors;
     }
 
-    private static void CheckOperation(KubernetesOperation operation, string path, List<ValidationError> errors)
+    private static void CheckOperation(KubernetesOperation operation, string path, int index, List<ValidationError> errors)
     {
         CheckBounds(operation, path, errors);
         if (operation.Parameters is not null)
         {
-            CheckBounds(operation.Parameters, $"{path}.parameters", errors);
+            CheckBounds(operation.Parameters, ParametersPath(path, index), errors);
         }
 
         CheckOperationRules(operation, path, errors);
+    }
+
+    private static string ParametersPath(string path, int index) =>
+        index >= 0 && index < ParameterPaths.Length ? ParameterPaths[index] : $"{path}.parameters";
+
+    private static bool HasDelete(IReadOnlyList<KubernetesOperation> operations)
+    {
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i]?.OperationType == OperationType.Delete)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool SpansNamespaces(IReadOnlyList<KubernetesOperation> operations)
+    {
+        string? first = null;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i] is not { } operation)
+            {
+                continue;
+            }
+
+            var ns = operation.Namespace ?? "";
+            if (first is null)
+            {
+                first = ns;
+            }
+            else if (!string.Equals(first, ns, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static void ThrowIfInvalid(KubernetesIntent intent)
@@ -140,15 +183,23 @@ public static class IntentValidator
 
     private static void CheckBounds(object owner, string path, List<ValidationError> errors)
     {
-        foreach (var property in ContractMetadata.PropertiesOf(owner.GetType()))
+        var properties = ContractMetadata.PropertiesOf(owner.GetType());
+        for (var p = 0; p < properties.Count; p++)
         {
-            var fieldPath = path.Length == 0 ? property.JsonName : $"{path}.{property.JsonName}";
+            var property = properties[p];
+            if (!property.IsNullable && property.ValueType.IsValueType && property.Range is null)
+            {
+                continue; // always present and nothing to check: reading it would only box it
+            }
+
+            // Built only for an error: validation runs on every parse and a valid intent needs no paths.
+            string FieldPath() => path.Length == 0 ? property.JsonName : $"{path}.{property.JsonName}";
             var value = property.Get(owner);
             if (value is null)
             {
                 if (!property.IsNullable)
                 {
-                    errors.Add(new ValidationError(fieldPath, "is required"));
+                    errors.Add(new ValidationError(FieldPath(), "is required"));
                 }
 
                 continue;
@@ -160,7 +211,7 @@ public static class IntentValidator
                 var max = Convert.ToInt64(range.Maximum, System.Globalization.CultureInfo.InvariantCulture);
                 if (number < min || number > max)
                 {
-                    errors.Add(new ValidationError(fieldPath, max == int.MaxValue
+                    errors.Add(new ValidationError(FieldPath(), max == int.MaxValue
                         ? $"must be at least {min}, got {number}"
                         : $"must be between {min} and {max}, got {number}"));
                 }
@@ -177,7 +228,7 @@ public static class IntentValidator
                 var unit = value is string ? "characters" : "items";
                 if (count >= 0 && (count < length.MinimumLength || count > length.MaximumLength))
                 {
-                    errors.Add(new ValidationError(fieldPath, length.MinimumLength == 0
+                    errors.Add(new ValidationError(FieldPath(), length.MinimumLength == 0
                         ? $"must be at most {length.MaximumLength} {unit}, got {count}"
                         : $"must be between {length.MinimumLength} and {length.MaximumLength} {unit}, got {count}"));
                     continue; // a format error on top of a length error adds nothing
@@ -186,12 +237,12 @@ public static class IntentValidator
 
             if (property.MaxBytes is { } maxBytes && value is string text && Encoding.UTF8.GetByteCount(text) > maxBytes.Bytes)
             {
-                errors.Add(new ValidationError(fieldPath, $"must be at most {maxBytes.Bytes} bytes, got {Encoding.UTF8.GetByteCount(text)}"));
+                errors.Add(new ValidationError(FieldPath(), $"must be at most {maxBytes.Bytes} bytes, got {Encoding.UTF8.GetByteCount(text)}"));
             }
 
             if (property.Format is { } format && value is string formatted && !Matches(format.Pattern, formatted))
             {
-                errors.Add(new ValidationError(fieldPath, $"must be {format.Explanation}, got '{Printable(formatted)}'"));
+                errors.Add(new ValidationError(FieldPath(), $"must be {format.Explanation}, got '{Printable(formatted)}'"));
             }
         }
     }
@@ -200,8 +251,13 @@ public static class IntentValidator
     // keeps "web\n" out, as the JSON schema's ECMA semantics would.
     private static bool Matches(string pattern, string value)
     {
-        var match = Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))).Match(value);
-        return match.Success && match.Index == 0 && match.Length == value.Length;
+        var regex = Patterns.GetOrAdd(pattern, p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)));
+        foreach (var match in regex.EnumerateMatches(value))
+        {
+            return match.Index == 0 && match.Length == value.Length; // the first match, as Match() would give, without allocating one
+        }
+
+        return false;
     }
 
     /// <summary>Shows invisible and look-alike characters as escapes so the user sees why a name was refused.</summary>
