@@ -5,6 +5,7 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
 {
     ParseCommand.Create(),
     SchemaCommand.Create(),
+    AuthorizationKeysCommand.Create(),
     SandboxCommand.Create(),
     PolicyCommand.Create(),
     ServeCommand.Create(),

@@ -12,6 +12,7 @@ using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Policy;
 using K8sAgentPlatform.Remediation;
+using K8sAgentPlatform.Security;
 using K8sAgentPlatform.WebApi;
 using K8sAgentPlatform.WebApi.Auth;
 
@@ -38,9 +39,9 @@ internal static class ConfigurationKeys
     {
         ["intent"] = [typeof(BusOptions), typeof(OpenAiOptions), typeof(IntentOptions)],
         ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(PolicyOptions)],
-        ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(Executor.ExecutorOptions)],
-        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(Rollback.RollbackOptions)],
-        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(BodyLimitOptions), typeof(OrchestratorOptions)],
+        ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(AuthorizationOptions), typeof(Executor.ExecutorOptions)],
+        ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(AuthorizationOptions), typeof(Rollback.RollbackOptions)],
+        ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(BodyLimitOptions), typeof(AuthorizationOptions), typeof(OrchestratorOptions)],
         ["remediation"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(BodyLimitOptions), typeof(RemediationOptions)],
     };
 
