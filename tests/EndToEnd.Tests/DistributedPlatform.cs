@@ -45,6 +45,9 @@ public sealed class DistributedPlatform : IAsyncDisposable
     public string WorkDirectory => work.FullName;
     public ServiceProcess this[string service] => processes[service];
 
+    /// <summary>The broker URL of the platform's virtual host with the test's own (administrator) credentials.</summary>
+    public string AdminBusUrl { get; private set; } = "";
+
     /// <summary>
     /// Starts the five services; <paramref name="settings"/> adds or overrides environment variables for all of them,
     /// <paramref name="podReadyDelay"/> sets how long the sandbox's pods take to become ready (a slow rollout).
@@ -60,6 +63,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
         var platform = new DistributedPlatform(broker, virtualHost, sandbox, Directory.CreateTempSubdirectory("k8s-agent-e2e-"));
         try
         {
+            platform.AdminBusUrl = url;
             var common = PlatformServices.Environment(url, sandbox.BaseUrl, platform.WorkDirectory, Principals);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
