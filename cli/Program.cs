@@ -16,6 +16,8 @@ var root = new RootCommand("k8s-agent: turn plain-language requests into checked
     DecisionCommands.Reject(),
     DecisionCommands.Cancel(),
     RollbackCommand.Create(),
+    EmergencyStopCommand.Create(),
+    EmergencyStopCommand.Status(),
     SnapshotsCommand.Create(),
     AuditCommand.Create(),
 };

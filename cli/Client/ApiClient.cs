@@ -65,6 +65,16 @@ public sealed class ApiClient : IDisposable
     public Task<Accepted> RejectAsync(Guid id, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         SendAsync<Accepted>(HttpMethod.Post, $"/api/requests/{id}/reject", new { reason }, idempotencyKey, cancellationToken);
 
+    /// <summary>Stops the platform (admin): no operation starts until <see cref="ResumeAsync"/>.</summary>
+    public Task<PlatformStatus> EmergencyStopAsync(string? reason, CancellationToken cancellationToken = default) =>
+        SendAsync<PlatformStatus>(HttpMethod.Post, "/api/emergency-stop", new { reason }, null, cancellationToken);
+
+    public Task<PlatformStatus> ResumeAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<PlatformStatus>(HttpMethod.Post, "/api/emergency-stop/resume", null, null, cancellationToken);
+
+    public Task<PlatformStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<PlatformStatus>(HttpMethod.Get, "/api/status", null, null, cancellationToken);
+
     public Task<Accepted> CancelAsync(Guid id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         SendAsync<Accepted>(HttpMethod.Post, $"/api/requests/{id}/cancel", null, idempotencyKey, cancellationToken);
 

@@ -97,3 +97,8 @@ public sealed record AuditVerificationInfo(bool Intact, long EntriesChecked, lon
 
 /// <summary>Filters of GET /api/snapshots; all optional.</summary>
 public sealed record SnapshotFilter(string? Namespace = null, string? ResourceType = null, string? Name = null, Guid? RequestId = null, bool? Consumed = null, int? Limit = null);
+
+/// <summary>GET /api/status: whether the platform is stopped, and how many requests wait for the resume.</summary>
+public sealed record PlatformStatus(EmergencyStopDetails EmergencyStop, int HeldRequests);
+
+public sealed record EmergencyStopDetails(bool Stopped, string? By, string? Reason, DateTimeOffset? Since);

@@ -80,6 +80,7 @@ internal sealed class EmbeddedPlatform : IAsyncDisposable
                 ["Persistence:Provider"] = "sqlite",
                 ["Persistence:SqlitePath"] = Path.Combine(settings.DataDirectory, "platform.db"),
                 [OrchestratorExtensions.RequestsDatabaseKey] = Path.Combine(settings.DataDirectory, "requests.db"),
+                ["Orchestrator:EmergencyStopFile"] = Path.Combine(settings.DataDirectory, "emergency-stop.json"),
                 ["Authorization:SigningKeyFile"] = signingKey,
                 ["Authorization:VerificationKeyFiles:0"] = AuthorizationKeys.PublicKeyPath(signingKey),
             },

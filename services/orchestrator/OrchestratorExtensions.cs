@@ -6,6 +6,7 @@ using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Orchestrator.Sweeping;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Security;
+using K8sAgentPlatform.Orchestrator.Safety;
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
@@ -84,6 +85,10 @@ public static class OrchestratorExtensions
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddAuthorizationSigning();
+        services.TryAddSingleton(sp => new EmergencyStop(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrchestratorOptions>>().Value.EmergencyStopFile
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent", "emergency-stop.json"),
+            sp.GetRequiredService<PlatformMetrics>()));
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
         services.TryAddSingleton<DeadlineSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());

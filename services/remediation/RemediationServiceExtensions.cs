@@ -39,7 +39,11 @@ public static class RemediationServiceExtensions
         builder.Services.TryAddSingleton<RemediationCoordinator>();
         builder.Services.TryAddSingleton<RemediationTracker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RemediationTracker>());
-        builder.AddPlatformConsumers(bus => bus.AddConsumer<RequestFinishedConsumer, RequestFinishedConsumerDefinition>());
+        builder.AddPlatformConsumers(bus =>
+        {
+            bus.AddConsumer<RequestFinishedConsumer, RequestFinishedConsumerDefinition>();
+            bus.AddConsumer<EmergencyStopChangedConsumer, EmergencyStopChangedConsumerDefinition>();
+        });
         return builder;
     }
 }

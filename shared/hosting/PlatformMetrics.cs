@@ -21,6 +21,7 @@ public sealed class PlatformMetrics
     public const string ActiveSnapshots = "k8s_agent_active_snapshots";
     public const string RiskLevelTotal = "k8s_agent_risk_level_total";
     public const string OperationsRefusedTotal = "k8s_agent_operations_refused_total";
+    public const string EmergencyStopGauge = "k8s_agent_emergency_stop";
     public const string RequestsInState = "k8s_agent_requests_in_state";
     public const string OldestRequestAge = "k8s_agent_oldest_request_age_seconds";
 
@@ -33,6 +34,7 @@ public sealed class PlatformMetrics
     private readonly Counter<long> rollbacks;
     private readonly Counter<long> riskLevels;
     private readonly Counter<long> refused;
+    private int emergencyStop;
     private long activeSnapshots = -1; // -1: not counted yet
     private IReadOnlyList<RequestStateSample>? requestStates;
 
@@ -47,6 +49,8 @@ public sealed class PlatformMetrics
         rollbacks = Meter.CreateCounter<long>(RollbacksTotal, description: "Snapshot restores, by trigger (automatic|manual) and success (true|false).");
         refused = Meter.CreateCounter<long>(OperationsRefusedTotal,
             description: "Commands the executor or the rollback service refused before touching the cluster, by reason (missing, invalid_signature, unknown_key, expired, mismatch, replayed, static_policy).");
+        Meter.CreateObservableGauge(EmergencyStopGauge, () => Volatile.Read(ref emergencyStop),
+            description: "1 while an administrator has stopped the platform (no operation starts), else 0.");
         riskLevels = Meter.CreateCounter<long>(RiskLevelTotal, description: "Validated intents by the risk level policy assessed (the highest of its operations).");
         Meter.CreateObservableGauge(ActiveSnapshots, ObserveActiveSnapshots,
             description: "Snapshots stored and not yet restored or set aside: what a rollback could still use.");
@@ -79,6 +83,8 @@ public sealed class PlatformMetrics
     /// <summary>Automatic: the saga compensating a failed request; manual: a rollback asked through the API.</summary>
     public void RollbackFinished(bool automatic, bool success) =>
         rollbacks.Add(1, new("trigger", automatic ? "automatic" : "manual"), new("success", success ? "true" : "false"));
+
+    public void ReportEmergencyStop(bool stopped) => Volatile.Write(ref emergencyStop, stopped ? 1 : 0);
 
     public void OperationRefused(string service, string reason) =>
         refused.Add(1, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("reason", reason));

@@ -89,7 +89,11 @@ public sealed class ApiHost : IAsyncDisposable
 
     private static Dictionary<string, string?> Settings(string? tokensFile)
     {
-        var settings = new Dictionary<string, string?> { ["Orchestrator:ConfirmationTimeout"] = "00:15:00" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Orchestrator:ConfirmationTimeout"] = "00:15:00",
+            ["Orchestrator:EmergencyStopFile"] = Path.Combine(Path.GetTempPath(), $"k8s-agent-api-tests-{Guid.NewGuid():N}", "emergency-stop.json"),
+        };
         (string Name, string Token, string Role)[] principals =
         [
             ("alice", Tokens.Alice, "operator"), ("bob", Tokens.Bob, "approver"), ("carol", Tokens.Carol, "approver"),

@@ -139,6 +139,34 @@ public sealed class ServeTests : IAsyncLifetime
         ended.GetProperty("outcome").GetString()!.ShouldContain("operation 0");
     }
 
+    [Fact]
+    public async Task An_emergency_stop_holds_a_restart_and_the_resume_lets_it_complete()
+    {
+        var platform = await Start();
+        using var api = Client(platform);
+        var before = await api.GetFromJsonAsync<JsonElement>("/api/status", TestContext.Current.CancellationToken);
+        before.GetProperty("emergency_stop").GetProperty("stopped").GetBoolean().ShouldBeFalse();
+
+        var stopped = await api.PostAsJsonAsync("/api/emergency-stop", new { reason = "incident 7" }, TestContext.Current.CancellationToken);
+        stopped.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var id = await Submit(api, "restart web in staging", dryRun: false);
+        await WaitFor(api, id, view => view.GetProperty("timeline").EnumerateArray().Any(e => e.GetProperty("action").GetString() == "held"));
+        var status = await api.GetFromJsonAsync<JsonElement>("/api/status", TestContext.Current.CancellationToken);
+        status.GetProperty("emergency_stop").GetProperty("stopped").GetBoolean().ShouldBeTrue();
+        status.GetProperty("emergency_stop").GetProperty("reason").GetString().ShouldBe("incident 7");
+        status.GetProperty("held_requests").GetInt32().ShouldBe(1);
+        using var http = new HttpClient { BaseAddress = new Uri(platform.Url) };
+        (await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken)).ShouldContain("k8s_agent_emergency_stop 1");
+
+        (await api.PostAsync("/api/emergency-stop/resume", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var done = await WaitFor(api, id, view => view.GetProperty("final").GetBoolean());
+        done.GetProperty("state").GetString().ShouldBe("Completed");
+        var audit = await api.GetFromJsonAsync<JsonElement>("/api/audit", TestContext.Current.CancellationToken);
+        audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).ShouldContain("emergency-stop");
+        audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).ShouldContain("emergency-stop-lifted");
+    }
+
     private async Task<EmbeddedPlatform> Start(string? policyFile = null, string? kubeconfig = null, Dictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>

@@ -32,6 +32,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orchestrator:ConfirmationTimeout"] = "00:15:00",
+            ["Orchestrator:EmergencyStopFile"] = Path.Combine(Path.GetTempPath(), $"k8s-agent-saga-tests-{Guid.NewGuid():N}", "emergency-stop.json"),
         }).AddInMemoryCollection(TestAuthorizationKeys.Settings).Build();
         var services = new ServiceCollection()
             .AddLogging()
@@ -359,6 +360,40 @@ public sealed class SagaScenarioTests : IAsyncLifetime
 
         await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
         (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+    }
+
+    [Fact]
+    public async Task While_the_platform_is_stopped_nothing_starts_and_after_the_resume_the_held_request_completes()
+    {
+        var stop = provider.GetRequiredService<Safety.EmergencyStop>();
+        stop.Set(true, "root", "incident 42", time.GetUtcNow());
+
+        var id = await Submit("restart web in dev", "alice");
+        await WaitUntil(async () => (await Trail(id)).Contains("held"));
+        var held = (await Store.LoadAsync(id))!;
+        held.Held.ShouldBeTrue();
+        held.Deadline.ShouldBeNull(); // no deadline runs out while it waits
+        script.Log.ShouldBeEmpty();
+
+        stop.Set(false, "root", null, time.GetUtcNow());
+        await bus.Publish(new ResumeRequest { RequestId = id, Principal = "root" });
+
+        (await WaitFor(id, "Completed")).Held.ShouldBeFalse();
+        (await Trail(id)).ShouldContain("resumed");
+        script.Log.ShouldBe(["revalidate 0", "execute 0 web rv=100"]);
+    }
+
+    [Fact]
+    public async Task A_stop_does_not_hold_the_compensation_of_a_failure()
+    {
+        script.FailVerification.Add("web");
+        var id = await Submit("scale api to 3 in dev and restart web in dev", "alice");
+        await WaitUntil(() => Task.FromResult(script.Log.Contains("execute 1 web rv=100")));
+
+        provider.GetRequiredService<Safety.EmergencyStop>().Set(true, "root", "incident", time.GetUtcNow());
+
+        await WaitFor(id, "RolledBack");
+        script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 1 snap-1-web", "rollback 0 snap-0-api"]);
     }
 
     /// <summary>Confirms the round the request waits in, with the verdicts it shows, as the API does.</summary>

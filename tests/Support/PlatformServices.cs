@@ -44,6 +44,7 @@ public static class PlatformServices
             ["Kubernetes__Host"] = kubernetesHost,
             ["Executor__Verification__FailureGrace"] = "00:00:05",
             ["Orchestrator__RequestsDatabase"] = Path.Combine(workDirectory, "requests.db"),
+            ["Orchestrator__EmergencyStopFile"] = Path.Combine(workDirectory, "emergency-stop.json"),
         };
         // The orchestrator signs with the private key; the executor and the rollback service verify with the public one.
         var signingKey = Path.Combine(workDirectory, "authorization.pem");

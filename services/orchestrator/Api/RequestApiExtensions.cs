@@ -54,6 +54,7 @@ public static class RequestApiExtensions
     {
         RequestEndpoints.Map(endpoints);
         OperationsEndpoints.Map(endpoints);
+        SafetyEndpoints.Map(endpoints);
         endpoints.MapOpenApi();
         return endpoints;
     }

@@ -33,6 +33,9 @@ public sealed class OrchestratorOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CompensateTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Where the emergency stop is kept across restarts; default emergency-stop.json in the user's data directory.</summary>
+    public string? EmergencyStopFile { get; set; }
+
     /// <summary>How often the sweeper looks for requests past their deadline.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);

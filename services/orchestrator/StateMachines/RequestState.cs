@@ -45,6 +45,8 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     /// <summary>SHA-256 (hex) of the verdicts the current round asks to approve.</summary>
     public string? VerdictsHash { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>Waiting in its state for the emergency stop to be lifted; the next operation starts on resume.</summary>
+    public bool Held { get; set; }
 
     /// <summary>Why the request ended where it did, for people.</summary>
     public string? Outcome { get; set; }

@@ -28,5 +28,7 @@ public sealed class RequestStateDefinition : SagaDefinition<RequestState>
         sagaConfigurator.Message<Contracts.OperationExecuted>(x => x.UsePartitioner(partition, m => m.Message.RequestId));
         sagaConfigurator.Message<Contracts.RollbackCompleted>(x => x.UsePartitioner(partition, m => m.Message.RequestId));
         sagaConfigurator.Message<Contracts.RollbackFailed>(x => x.UsePartitioner(partition, m => m.Message.RequestId));
+        sagaConfigurator.Message<Contracts.DeadlinePassed>(x => x.UsePartitioner(partition, m => m.Message.RequestId));
+        sagaConfigurator.Message<Contracts.ResumeRequest>(x => x.UsePartitioner(partition, m => m.Message.RequestId));
     }
 }

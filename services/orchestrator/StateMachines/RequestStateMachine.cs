@@ -2,6 +2,7 @@ using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Persistence;
 using K8sAgentPlatform.Security;
+using K8sAgentPlatform.Orchestrator.Safety;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -21,9 +22,11 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     private readonly IAuditLog audit;
     private readonly OrchestratorOptions options;
     private readonly AuthorizationSigner signer;
+    private readonly EmergencyStop emergencyStop;
 
-    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options, AuthorizationSigner signer)
+    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options, AuthorizationSigner signer, EmergencyStop emergencyStop)
     {
+        this.emergencyStop = emergencyStop;
         this.time = time;
         this.audit = audit;
         this.options = options.Value;
@@ -42,6 +45,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         Event(() => RollbackDone, e => Correlate(e, m => m.RequestId));
         Event(() => RollbackBroke, e => Correlate(e, m => m.RequestId));
         Event(() => StageTimedOut, e => Correlate(e, m => m.RequestId));
+        Event(() => Resumed, e => Correlate(e, m => m.RequestId));
         Event(() => ParsingFaulted, e => Correlate(e, m => m.Message.RequestId));
         Event(() => ValidationFaulted, e => Correlate(e, m => m.Message.RequestId));
         Event(() => RevalidationFaulted, e => Correlate(e, m => m.Message.RequestId));
@@ -50,6 +54,8 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
         // Duplicates and late messages (at-least-once delivery) are expected; they change nothing.
         OnUnhandledEvent(context => context.Ignore());
+        // A request held by the emergency stop goes on where it waited.
+        DuringAny(When(Resumed, c => c.Saga.Held).ThenAsync(OnResumed));
 
         Initially(When(Submitted).ThenAsync(OnSubmitted));
         During(Parsing,
@@ -118,6 +124,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     public Event<RollbackCompleted> RollbackDone { get; private set; } = null!;
     public Event<RollbackFailed> RollbackBroke { get; private set; } = null!;
     public Event<DeadlinePassed> StageTimedOut { get; private set; } = null!;
+    public Event<ResumeRequest> Resumed { get; private set; } = null!;
     public Event<Fault<RequestSubmitted>> ParsingFaulted { get; private set; } = null!;
     public Event<Fault<ValidateOperations>> ValidationFaulted { get; private set; } = null!;
     public Event<Fault<RevalidateOperation>> RevalidationFaulted { get; private set; } = null!;
@@ -229,6 +236,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         await RunNext(c);
     }
 
+    private async Task OnResumed(BehaviorContext<RequestState, ResumeRequest> c)
+    {
+        if (emergencyStop.IsStopped)
+        {
+            return; // stopped again before this request's turn came
+        }
+
+        c.Saga.Held = false;
+        await Audit(c, "resumed", c.Message.Principal, $"the emergency stop was lifted by {c.Message.Principal}; operation {c.Saga.NextIndex} starts");
+        await RunNext(c);
+    }
+
     private async Task OnExpired(BehaviorContext<RequestState, ConfirmationExpired> c)
     {
         if (c.Saga.ConfirmationDeadline is not { } deadline || deadline > time.GetUtcNow())
@@ -251,6 +270,16 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         if (c.Saga.NextIndex >= c.Saga.OperationCount)
         {
             await Finish(c, Completed, System, c.Saga.OperationCount == 1 ? "the operation completed" : $"all {c.Saga.OperationCount} operations completed");
+            return;
+        }
+
+        if (emergencyStop.IsStopped)
+        {
+            // Nothing starts while stopped; no deadline runs out on a request that waits for the resume.
+            c.Saga.Held = true;
+            c.Saga.Deadline = null;
+            var stop = emergencyStop.State;
+            await Audit(c, "held", System, $"the platform is stopped (by {stop.By}: {stop.Reason ?? "no reason given"}); operation {c.Saga.NextIndex} starts after the resume");
             return;
         }
 
@@ -438,6 +467,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         c.Saga.Outcome = outcome;
         c.Saga.ConfirmationDeadline = null;
         c.Saga.Deadline = null;
+        c.Saga.Held = false;
         if (reasons is not null)
         {
             c.Saga.Reasons.AddRange(reasons);

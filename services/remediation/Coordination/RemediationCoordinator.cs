@@ -79,6 +79,9 @@ public sealed class RemediationCoordinator(
         get { lock (gate) { return holds.Select(h => (h.Key.Rule, h.Key.Resource, h.Value)).ToList(); } }
     }
 
+    /// <summary>Set while an administrator has stopped the platform (EmergencyStopChanged): every alert is refused as <c>stopped</c>.</summary>
+    public bool EmergencyStopped { get; set; }
+
     public bool BreakerOpen
     {
         get { lock (gate) { return IsBreakerOpen(time.GetUtcNow()); } }
@@ -194,6 +197,11 @@ public sealed class RemediationCoordinator(
     private string? Refusal(Alert alert, RemediationRule rule, RemediationPlan plan, DateTimeOffset now)
     {
         var key = (rule.Name, plan.Resource);
+        if (EmergencyStopped)
+        {
+            return "stopped";
+        }
+
         if (IsBreakerOpen(now))
         {
             return "breaker_open";
