@@ -22,6 +22,8 @@ public sealed record RequestDetails
     public IReadOnlyList<Verdict> Verdicts { get; init; } = [];
     public IReadOnlyList<OperationResult> Results { get; init; } = [];
     public DateTimeOffset? ConfirmationDeadline { get; init; }
+    public bool RequiresSecondPerson { get; init; }
+    public string? MayConfirm { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];
@@ -37,6 +39,7 @@ public sealed record Verdict
     public int Index { get; init; }
     public bool Approved { get; init; }
     public bool RequiresConfirmation { get; init; }
+    public bool RequiresSecondPerson { get; init; }
     public string PolicyRiskLevel { get; init; } = "";
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];

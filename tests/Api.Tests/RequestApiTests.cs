@@ -83,6 +83,10 @@ public sealed class RequestApiTests : IAsyncLifetime
         await ShouldBeProblem(refused, HttpStatusCode.Forbidden, "another approver must confirm it");
         host.Published.Of<ConfirmRequest>().ShouldBeEmpty();
         (await host.Audit.ReadAsync(new(id))).ShouldContain(e => e.Action == "denied" && e.Principal == "bob");
+        var view = await bob.GetFromJsonAsync<JsonElement>($"/api/requests/{id}", TestContext.Current.CancellationToken);
+        view.GetProperty("requires_second_person").GetBoolean().ShouldBeTrue();
+        view.GetProperty("may_confirm").GetString().ShouldBe("anyone with the approver role but bob");
+        view.GetProperty("verdicts")[0].GetProperty("requires_second_person").GetBoolean().ShouldBeTrue();
 
         using var carol = host.Client(Tokens.Carol);
         (await carol.PostAsync($"/api/requests/{id}/confirm", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);

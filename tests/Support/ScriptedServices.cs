@@ -22,6 +22,11 @@ public sealed class Script
     public HashSet<string> FailVerification { get; } = [];
     public ConcurrentQueue<string> Log { get; } = new();
 
+    /// <summary>Names policy first asks confirmation for at medium risk (anyone with the approver role may confirm).</summary>
+    public HashSet<string> ConfirmAtMediumRisk { get; } = [];
+    /// <summary>Names whose re-validation right before execution says high risk: a second person is now required.</summary>
+    public HashSet<string> SecondPersonOnRevalidation { get; } = [];
+
     /// <summary>"service/name" pairs (policy, executor, rollback) whose consumer throws for good on that resource, as a broken service would.</summary>
     public HashSet<string> Throws { get; } = [];
 
@@ -77,6 +82,12 @@ public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations
     {
         var production = op.Namespace == "production";
         var risk = op.OperationType.IsNodeOperation() ? RiskLevel.Critical : production ? RiskLevel.High : RiskLevel.Low;
+        var confirmAtMedium = script.ConfirmAtMediumRisk.Contains(op.ResourceName);
+        if (confirmAtMedium)
+        {
+            risk = preExecution && script.SecondPersonOnRevalidation.Contains(op.ResourceName) ? RiskLevel.High : RiskLevel.Medium;
+        }
+
         return new OperationValidated
         {
             RequestId = id,
@@ -84,7 +95,9 @@ public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations
             Count = count,
             Approved = !script.Rejected.Contains(op.ResourceName),
             Reasons = script.Rejected.Contains(op.ResourceName) ? [$"{op.ResourceName} is forbidden by the test policy"] : [],
-            RequiresConfirmation = op.OperationType.IsMutating() && (production || risk == RiskLevel.Critical),
+            RequiresConfirmation = op.OperationType.IsMutating() && (production || confirmAtMedium || risk == RiskLevel.Critical),
+            // Policy's default: a second person from high risk on.
+            RequiresSecondPerson = op.OperationType.IsMutating() && (risk > modelRisk ? risk : modelRisk) >= RiskLevel.High,
             PolicyRiskLevel = risk > modelRisk ? risk : modelRisk,
             ModelRiskLevel = modelRisk,
             ResourceVersion = script.ResourceVersions.GetOrAdd(op.ResourceName, "100"),

@@ -40,6 +40,10 @@ public sealed record RequestView
     public IReadOnlyList<OperationExecuted> Results { get; init; } = [];
     public IReadOnlyList<RollbackCompleted> Rollbacks { get; init; } = [];
     public DateTimeOffset? ConfirmationDeadline { get; init; }
+    /// <summary>Policy requires someone other than <see cref="Principal"/> to confirm (four eyes).</summary>
+    public bool RequiresSecondPerson { get; init; }
+    /// <summary>Who may confirm, e.g. "anyone with the approver role but alice"; null when no confirmation is needed.</summary>
+    public string? MayConfirm { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];

@@ -202,11 +202,10 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
     private async Task OnConfirmed(BehaviorContext<RequestState, ConfirmRequest> c)
     {
-        var critical = c.Saga.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical);
-        if (critical && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
+        if (c.Saga.RequiresSecondPerson() && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
         {
             // The API refuses this first; the saga refuses it again for publishers that bypass the API.
-            await Audit(c, "confirmation-refused", c.Message.Principal, "the requester of a critical operation cannot confirm it", "refused");
+            await Audit(c, "confirmation-refused", c.Message.Principal, "policy requires a second person: the requester cannot confirm it", "refused");
             return;
         }
 
@@ -284,12 +283,16 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         }
 
         var changed = approved.ResourceVersion is not null && fresh.ResourceVersion is not null && approved.ResourceVersion != fresh.ResourceVersion;
-        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation)
+        // A second person newly required counts only when nobody but the requester has confirmed so far.
+        var secondPersonMissing = fresh.RequiresSecondPerson && !c.Saga.ConfirmedBy.Any(p => !string.Equals(p, c.Saga.Principal, StringComparison.Ordinal));
+        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation || secondPersonMissing)
         {
             c.Saga.ConfirmedBy.Clear();
             await AskForConfirmation(c, changed
                 ? $"the object of operation {fresh.Index} changed since it was approved (resourceVersion {approved.ResourceVersion} -> {fresh.ResourceVersion}); confirm again"
-                : $"operation {fresh.Index} now needs confirmation");
+                : fresh.RequiresConfirmation && !approved.RequiresConfirmation
+                    ? $"operation {fresh.Index} now needs confirmation"
+                    : $"operation {fresh.Index} now needs a second person: someone other than {c.Saga.Principal} must confirm");
             return;
         }
 

@@ -103,7 +103,7 @@ public static class PolicyFile
                 return settings;
             }
 
-            foreach (var (key, value) in yaml.Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "gitops", "manifests", "live"]))
+            foreach (var (key, value) in yaml.Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "confirmation", "gitops", "manifests", "live"]))
             {
                 switch (key)
                 {
@@ -134,6 +134,10 @@ public static class PolicyFile
                     case "nodes":
                         settings = Section(value, "nodes", ["min_risk_level"], settings, (_, v, s) =>
                             yaml.Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s);
+                        break;
+                    case "confirmation":
+                        settings = Section(value, "confirmation", ["four_eyes_from"], settings, (_, v, s) =>
+                            yaml.Enum<RiskLevel>(v, "confirmation.four_eyes_from") is { } r ? s with { FourEyesFrom = r } : s);
                         break;
                     case "gitops":
                         settings = Section(value, "gitops", ["mode"], settings, (_, v, s) =>

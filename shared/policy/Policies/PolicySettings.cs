@@ -41,6 +41,12 @@ public sealed record PolicySettings
 
     public GitOpsMode GitOpsMode { get; init; } = GitOpsMode.Confirm;
 
+    /// <summary>
+    /// From this policy risk on, the confirmer must be someone other than the requester (four eyes). Policy risk
+    /// never falls below the model's estimate, so a model can only raise it.
+    /// </summary>
+    public RiskLevel FourEyesFrom { get; init; } = RiskLevel.High;
+
     public IReadOnlyList<string> ManifestAllowedKinds { get; init; } =
     [
         "Deployment", "StatefulSet", "DaemonSet", "Service", "ConfigMap", "Secret", "Ingress",

@@ -38,7 +38,7 @@ public sealed class ManifestRule : IStaticRule
             return;
         }
 
-        findings.RaiseRisk(context.IsProduction ? RiskLevel.High : RiskLevel.Medium);
+        findings.RaiseRisk(RiskLevel.High);
         if (YamlFailure.TryLoad(manifest, MaxEvents, out var stream) is { } failure)
         {
             findings.Reject(RuleIds.ManifestParse, $"line {failure.Line}, column {failure.Column}: the manifest is not valid YAML: {failure.Message}");

@@ -15,6 +15,7 @@ public static class RuleIds
     public const string ProductionMutation = "confirmation.production";
     public const string ModelConfirmation = "confirmation.model";
     public const string RiskConfirmation = "confirmation.risk";
+    public const string FourEyes = "confirmation.four_eyes";
     public const string MaxReplicas = "scale.max_replicas";
     public const string ImageReference = "image.reference";
     public const string ImageRegistry = "image.registry";
