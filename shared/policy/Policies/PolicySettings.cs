@@ -66,7 +66,18 @@ public sealed record PolicySettings
     public bool IsProduction(string? ns) =>
         ns is not null && Patterns.GetOrAdd(ProductionPattern, p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200))).IsMatch(ns);
 
-    public bool IsProtected(string? ns) => ns is not null && ProtectedNamespaces.Contains(ns, StringComparer.Ordinal);
+    /// <summary>
+    /// The platform's own namespace (its tokens, keys and service accounts live there). Protected like kube-system
+    /// whatever <see cref="ProtectedNamespaces"/> says: it comes from the host's configuration
+    /// (<c>Policy:PlatformNamespace</c>; the Helm chart sets the release namespace), never from the policy file.
+    /// </summary>
+    public string PlatformNamespace { get; init; } = DefaultPlatformNamespace;
+
+    public const string DefaultPlatformNamespace = "k8s-agent";
+
+    public bool IsProtected(string? ns) => ns is not null && (ProtectedNamespaces.Contains(ns, StringComparer.Ordinal) || string.Equals(ns, PlatformNamespace, StringComparison.Ordinal));
+
+    public bool IsPlatformNamespace(string? ns) => string.Equals(ns, PlatformNamespace, StringComparison.Ordinal);
 
     public bool IsMutableTag(string tag) => MutableTags.Contains(tag, StringComparer.OrdinalIgnoreCase);
 }
