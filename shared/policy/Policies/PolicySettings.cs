@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
+using K8sAgentPlatform.Policy.Rules;
 
 namespace K8sAgentPlatform.Policy.Policies;
 
@@ -53,6 +54,24 @@ public sealed record PolicySettings
         "HorizontalPodAutoscaler", "Job", "CronJob", "PodDisruptionBudget", "ServiceAccount",
         "Role", "RoleBinding", "NetworkPolicy",
     ];
+
+    /// <summary>The Pod Security Standards level every pod template in a manifest is held to, unless its namespace has its own.</summary>
+    public PodSecurityLevel PodSecurityDefault { get; init; } = PodSecurityLevel.Baseline;
+
+    /// <summary>Levels per namespace, overriding <see cref="PodSecurityDefault"/>.</summary>
+    public IReadOnlyDictionary<string, PodSecurityLevel> PodSecurityNamespaces { get; init; } = new Dictionary<string, PodSecurityLevel>();
+
+    /// <summary>Service types a manifest may hold; NodePort and LoadBalancer open the cluster's edge and are not in the default.</summary>
+    public IReadOnlyList<string> ManifestServiceTypes { get; init; } = ["ClusterIP"];
+
+    /// <summary>A Service's spec.externalIPs lets it claim any address for the whole cluster (CVE-2020-8554).</summary>
+    public bool ManifestAllowExternalIps { get; init; }
+
+    /// <summary>RoleBindings naming the platform's own ServiceAccounts (subjects in its namespace) would change what the platform can do.</summary>
+    public bool ManifestAllowPlatformServiceAccounts { get; init; }
+
+    public PodSecurityLevel PodSecurityLevelFor(string? ns) =>
+        ns is not null && PodSecurityNamespaces.TryGetValue(ns, out var level) ? level : PodSecurityDefault;
 
     /// <summary>Send a server-side dry run (dryRun=All) of every mutation when a cluster is reachable.</summary>
     public bool DryRun { get; init; } = true;
