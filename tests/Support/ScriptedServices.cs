@@ -130,7 +130,25 @@ public sealed class ScriptedExecutor(Script script, ISnapshotStore? snapshots = 
             var (kind, apiVersion) = Kinds.Of(m.Operation.ResourceType);
             // A Secret's snapshot holds its values, as the real executor's does; the API must never show them.
             var name = m.Operation.ResourceName;
-            var objectJson = kind == "Secret"
+            var manifest = m.Operation.OperationType == OperationType.ApplyManifest;
+            if (manifest)
+            {
+                // A multi-document manifest's snapshot, as the real executor writes it: a Secret's old data among its items.
+                (kind, apiVersion) = ("ManifestObjects", "k8s-agent.io/v1");
+            }
+
+            var objectJson = manifest
+                ? JsonSerializer.Serialize(new
+                {
+                    apiVersion,
+                    kind,
+                    items = new object[]
+                    {
+                        new { existed = true, @object = new { apiVersion = "v1", kind = "ConfigMap", metadata = new { name }, data = new { a = "b" } } },
+                        new { existed = true, @object = new { apiVersion = "v1", kind = "Secret", metadata = new { name = "db-credentials" }, data = new { password = Script.OldSecret } } },
+                    },
+                })
+                : kind == "Secret"
                 ? JsonSerializer.Serialize(new
                 {
                     kind,

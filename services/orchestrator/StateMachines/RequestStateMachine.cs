@@ -154,14 +154,28 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
     private async Task OnParsed(BehaviorContext<RequestState, IntentParsed> c)
     {
-        c.Saga.IntentJson = IntentJson.Serialize(c.Message.Intent);
+        // Secret values the request carries (a Secret's update_config value, a manifest's Secret data) are stored
+        // masked wherever people read them: the text, the intent's original request and summary, the audit detail.
+        // The operations keep them: they are what will run.
+        var secrets = Api.SecretRedactor.For(c.Message.Intent);
+        c.Saga.Text = secrets.Redact(c.Saga.Text);
+        c.Saga.IntentJson = IntentJson.Serialize(secrets.HasSecrets
+            ? c.Message.Intent with
+            {
+                // The mask can be longer than a short value; the stored intent must still read back within its bounds.
+                OriginalRequest = Fit(secrets.Redact(c.Message.Intent.OriginalRequest)!, Bounds.MaxOriginalRequest),
+                Summary = Fit(secrets.Redact(c.Message.Intent.Summary)!, Bounds.MaxSummary),
+            }
+            : c.Message.Intent);
         c.Saga.Parser = c.Message.Parser;
         c.Saga.OperationCount = c.Message.Intent.Operations.Count;
         c.Saga.ModelRiskLevel = WireNames.Of(c.Message.Intent.EstimatedRiskLevel);
         c.Saga.Deadline = time.GetUtcNow() + options.ValidateTimeout;
         await Send(c, Endpoints.Policy, new ValidateOperations { RequestId = c.Saga.CorrelationId, Intent = c.Message.Intent });
-        await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {c.Message.Intent.Summary}");
+        await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {secrets.Redact(c.Message.Intent.Summary)}");
     }
+
+    private static string Fit(string text, int max) => text.Length <= max ? text : text[..max];
 
     private async Task OnValidated(BehaviorContext<RequestState, OperationValidated> c)
     {
