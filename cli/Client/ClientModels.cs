@@ -23,6 +23,8 @@ public sealed record RequestDetails
     public IReadOnlyList<OperationResult> Results { get; init; } = [];
     public DateTimeOffset? ConfirmationDeadline { get; init; }
     public int ConfirmationRound { get; init; }
+    public bool RequiresSecondPerson { get; init; }
+    public string? MayConfirm { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];
@@ -38,6 +40,7 @@ public sealed record Verdict
     public int Index { get; init; }
     public bool Approved { get; init; }
     public bool RequiresConfirmation { get; init; }
+    public bool RequiresSecondPerson { get; init; }
     public string PolicyRiskLevel { get; init; } = "";
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -30,12 +30,17 @@ internal static class RequestPrinter
             v.Index.ToString(CultureInfo.InvariantCulture),
             v.Approved ? "approved" : "REJECTED",
             v.PolicyRiskLevel,
-            v.RequiresConfirmation ? "yes" : "no",
+            v.RequiresSecondPerson ? "second person" : v.RequiresConfirmation ? "yes" : "no",
             v.DryRun is { } d ? d.Status + (d.Message is { Length: > 0 } m ? $" ({m})" : "") : "-",
             string.Join("; ", v.Reasons.Concat(v.Warnings.Select(w => $"warning: {w}"))) is { Length: > 0 } notes ? notes : "-",
         }).ToList();
         IntentTable.Columns(output, ["#", "VERDICT", "RISK", "CONFIRM", "DRY RUN", "REASONS"], rows);
     }
+
+    /// <summary>"needs a second person: anyone with the approver role but alice", or who else may confirm; null when nobody needs to.</summary>
+    public static string? WhoMayConfirm(RequestDetails request) => request.MayConfirm is not { Length: > 0 } who
+        ? null
+        : request.RequiresSecondPerson ? $"needs a second person: {who}" : $"needs confirmation: {who}";
 
     public static void Entry(TextWriter output, AuditItem entry) =>
         output.WriteLine($"  {entry.At.ToUniversalTime():HH:mm:ss}  {entry.Action,-38} {entry.Principal,-10} {entry.Detail}".TrimEnd());
@@ -72,6 +77,11 @@ internal static class RequestPrinter
         if (request.ConfirmationDeadline is { } deadline)
         {
             output.WriteLine($"Confirm by: {deadline.ToUniversalTime():u}");
+        }
+
+        if (!request.Final && WhoMayConfirm(request) is { } who)
+        {
+            output.WriteLine($"Confirm:    {who}");
         }
 
         if (request.ConfirmedBy.Count > 0)

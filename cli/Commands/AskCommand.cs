@@ -105,6 +105,11 @@ internal static class AskCommand
     private static async Task Decide(RequestDetails request, ClientSettings settings, ApiClient client, bool yes, TextWriter progress, CancellationToken cancellationToken)
     {
         var deadline = request.ConfirmationDeadline is { } d ? $" before {d.ToUniversalTime():u}" : "";
+        if (RequestPrinter.WhoMayConfirm(request) is { } who)
+        {
+            progress.WriteLine(who[..1].ToUpperInvariant() + who[1..] + ".");
+        }
+
         if (!yes && !Interactive)
         {
             progress.WriteLine($"Waiting for confirmation{deadline}: an approver runs `k8s-agent confirm {request.Id}` (or pass --yes).");
@@ -127,6 +132,11 @@ internal static class AskCommand
         {
             await client.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken, request.ConfirmationRound);
             progress.WriteLine($"Confirmed as {settings.TokenName}.");
+        }
+        catch (ApiException e) when (e.Status == 403 && request.RequiresSecondPerson)
+        {
+            // Switching to another token of one's own would be the requester confirming under a second name.
+            progress.WriteLine($"Could not confirm: {e.Message}. Waiting for a second person: {request.MayConfirm}.");
         }
         catch (ApiException e) when (e.Status == 403 && settings.TokenNamed(ClientSettings.ApproverTokenName) is { } approver && approver != settings.Token)
         {

@@ -12,9 +12,41 @@ namespace K8sAgentPlatform.Persistence;
 /// </summary>
 internal static class SnapshotPayload
 {
+    /// <summary>
+    /// Secrets, and every apply_manifest snapshot: its operation carries the manifest text, which may hold a Secret's
+    /// new data in any YAML spelling, and a multi-document snapshot ("ManifestObjects") may hold a Secret's previous data
+    /// among its items. Telling those apart here would mean parsing YAML; sealing them all costs nothing, since the
+    /// stores keep kind, namespace and name in clear for queries either way.
+    /// </summary>
     public static bool MustProtect(SnapshotDocument snapshot) =>
         string.Equals(snapshot.Kind, "Secret", StringComparison.Ordinal)
-        || snapshot.Operation.ResourceType == ResourceType.Secret;
+        || snapshot.Operation.ResourceType == ResourceType.Secret
+        || snapshot.Operation.OperationType == OperationType.ApplyManifest
+        || HoldsSecret(snapshot.ObjectJson);
+
+    // Whatever the operation says, an object or an item of a multi-object snapshot that is a Secret is sealed.
+    private static bool HoldsSecret(string? objectJson)
+    {
+        if (objectJson is null || !objectJson.Contains("Secret", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(objectJson);
+            var root = document.RootElement;
+            return IsSecret(root) || root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array
+                && items.EnumerateArray().Any(i => i.ValueKind == JsonValueKind.Object && (IsSecret(i) || i.TryGetProperty("object", out var o) && IsSecret(o)));
+        }
+        catch (JsonException)
+        {
+            return true; // Validate refuses it anyway; never store in clear what could not be read
+        }
+    }
+
+    private static bool IsSecret(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == "Secret";
 
     public static string OperationJson(KubernetesOperation operation) => JsonSerializer.Serialize(operation);
 

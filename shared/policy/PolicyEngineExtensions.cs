@@ -18,6 +18,13 @@ public sealed class PolicyOptions
     /// <summary>Path of the YAML policy file (policy.example.yaml shows every key); unset for the built-in defaults.</summary>
     public string? File { get; set; }
 
+    /// <summary>
+    /// The namespace the platform runs in, protected like kube-system whatever the policy file says (default
+    /// <c>k8s-agent</c>; the Helm chart sets the release namespace). Not in the policy file on purpose: whoever may
+    /// edit policy must not be able to open the platform's own tokens and keys to requests.
+    /// </summary>
+    public string? PlatformNamespace { get; set; }
+
     /// <summary>Settings given directly (tests); win over <see cref="File"/>. Not a configuration key.</summary>
     internal PolicySettings? Settings { get; set; }
 }
@@ -43,9 +50,12 @@ public static class PolicyEngineExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
         services.AddPlatformMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<PolicyOptions>>().Value is var o && o.Settings is { } settings
-            ? settings
-            : o.File is { Length: > 0 } path ? PolicyFile.Load(path) : PolicySettings.Default);
+        services.TryAddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<PolicyOptions>>().Value;
+            var settings = o.Settings ?? (o.File is { Length: > 0 } path ? PolicyFile.Load(path) : PolicySettings.Default);
+            return o.PlatformNamespace is { Length: > 0 } platform ? settings with { PlatformNamespace = platform } : settings;
+        });
         services.TryAddSingleton(sp => new PolicyEvaluator(
             sp.GetRequiredService<PolicySettings>(),
             sp.GetService<IClusterReader>() ?? (sp.GetService<IKubernetes>() is { } client
@@ -58,6 +68,11 @@ public static class PolicyEngineExtensions
     {
         public ValidateOptionsResult Validate(string? name, PolicyOptions options)
         {
+            if (options.PlatformNamespace is { Length: > 0 } platform && Rules.Dns1123NameRule.Problem(platform, label: true) is { } problem)
+            {
+                return ValidateOptionsResult.Fail($"{PolicyOptions.Section}:{nameof(PolicyOptions.PlatformNamespace)} {problem}");
+            }
+
             if (options.Settings is not null || options.File is not { Length: > 0 } path)
             {
                 return ValidateOptionsResult.Success;

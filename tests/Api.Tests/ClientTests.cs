@@ -28,10 +28,11 @@ public sealed class ClientTests : IAsyncLifetime
     [Fact]
     public async Task Ask_with_yes_confirms_with_the_approver_token_and_follows_the_request_to_completed()
     {
-        // The default token is an operator's; the approver token in the config confirms.
+        // The default token is an operator's; the approver token in the config confirms a request that needs no second person.
+        host.Script.ConfirmAtMediumRisk.Add("web");
         ClientSettings.Save(host.Address.ToString(), new Dictionary<string, string> { ["admin"] = Tokens.Alice, ["approver"] = Tokens.Bob }, ConfigPath);
 
-        var (exit, output, error) = await Run(AskCommand.Create(), "ask", "--config", ConfigPath, "--yes", "restart web in production");
+        var (exit, output, error) = await Run(AskCommand.Create(), "ask", "--config", ConfigPath, "--yes", "restart web in staging");
         TestContext.Current.TestOutputHelper?.WriteLine(output);
 
         exit.ShouldBe(0, error);
@@ -43,6 +44,44 @@ public sealed class ClientTests : IAsyncLifetime
         var request = (await host.Store.QueryAsync(new())).ShouldHaveSingleItem();
         request.Principal.ShouldBe("alice");
         request.ConfirmedBy.ShouldBe(["bob"]);
+    }
+
+    [Fact]
+    public async Task Ask_with_yes_does_not_switch_tokens_when_a_second_person_must_confirm()
+    {
+        ClientSettings.Save(host.Address.ToString(), new Dictionary<string, string> { ["admin"] = Tokens.Bob, ["approver"] = Tokens.Carol }, ConfigPath);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var synchronizedOutput = TextWriter.Synchronized(output);
+        var asking = new RootCommand { AskCommand.Create() }.Parse(["ask", "--config", ConfigPath, "--yes", "restart web in production"])
+            .InvokeAsync(new InvocationConfiguration { Output = synchronizedOutput, Error = TextWriter.Synchronized(error) }, TestContext.Current.CancellationToken);
+
+        // The synchronized writer locks itself on every write; reading under the same lock sees whole lines.
+        string Printed()
+        {
+            lock (synchronizedOutput)
+            {
+                return output.ToString();
+            }
+        }
+
+        for (var i = 0; i < 200 && !Printed().Contains("Waiting for a second person", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        var id = (await host.Store.QueryAsync(new())).ShouldHaveSingleItem().CorrelationId;
+        Printed().ShouldContain("Waiting for a second person: anyone with the approver role but bob.");
+        var waiting = (await host.Store.LoadAsync(id))!;
+        waiting.CurrentState.ShouldBe("AwaitingConfirmation");
+        waiting.ConfirmedBy.ShouldBeEmpty();
+        using var carol = host.Client(Tokens.Carol);
+        (await carol.PostAsync($"/api/requests/{id}/confirm", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        (await asking).ShouldBe(0, error.ToString());
+        Printed().ShouldContain("Needs a second person: anyone with the approver role but bob.");
+        Printed().ShouldNotContain("Confirmed with the approver token");
+        (await host.Store.LoadAsync(id))!.ConfirmedBy.ShouldBe(["carol"]);
     }
 
     [Fact]

@@ -102,6 +102,10 @@ public sealed class RequestApiTests : IAsyncLifetime
         await ShouldBeProblem(refused, HttpStatusCode.Forbidden, "another approver must confirm it");
         host.Published.Of<ConfirmRequest>().ShouldBeEmpty();
         (await host.Audit.ReadAsync(new(id))).ShouldContain(e => e.Action == "denied" && e.Principal == "bob");
+        var view = await bob.GetFromJsonAsync<JsonElement>($"/api/requests/{id}", TestContext.Current.CancellationToken);
+        view.GetProperty("requires_second_person").GetBoolean().ShouldBeTrue();
+        view.GetProperty("may_confirm").GetString().ShouldBe("anyone with the approver role but bob");
+        view.GetProperty("verdicts")[0].GetProperty("requires_second_person").GetBoolean().ShouldBeTrue();
 
         using var carol = host.Client(Tokens.Carol);
         (await carol.PostAsync($"/api/requests/{id}/confirm", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
@@ -249,6 +253,49 @@ public sealed class RequestApiTests : IAsyncLifetime
         var snapshot = JsonDocument.Parse(snapshots).RootElement.EnumerateArray().Single();
         snapshot.GetProperty("object").GetProperty("data").GetProperty("password").GetString().ShouldBe("(redacted)");
         snapshot.GetProperty("operation").GetProperty("parameters").GetProperty("value").GetString().ShouldBe("(redacted)");
+    }
+
+    [Fact]
+    public async Task Secret_values_in_a_manifest_never_appear_in_responses_the_audit_log_or_the_stored_request()
+    {
+        const string value = "m4n1fest-S3cret-value";
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes("d4ta-S3cret-value"));
+        var manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: dev}\ndata: {a: b}\n---\n" +
+            $"apiVersion: v1\nkind: Secret\nmetadata: {{name: db-credentials, namespace: dev}}\nstringData:\n  password: {value}\ndata:\n  token: {encoded}\n";
+        using var alice = host.Client(Tokens.Alice);
+        var intent = Intent("apply_manifest", "configmap", "app", "dev", new { manifest }, $"apply app with password {value} and token d4ta-S3cret-value");
+
+        var response = await alice.PostAsJsonAsync("/api/requests", new { intent });
+        var id = (await Json(response)).GetProperty("id").GetGuid();
+        var stored = await host.WaitFor(id, "Completed");
+
+        using var victor = host.Client(Tokens.Victor);
+        var shown = await victor.GetStringAsync($"/api/requests/{id}");
+        var listed = await victor.GetStringAsync("/api/requests");
+        var snapshots = await victor.GetStringAsync($"/api/snapshots?request_id={id}");
+        var audit = await victor.GetStringAsync($"/api/audit?request_id={id}");
+        var secrets = new[] { value, encoded, "d4ta-S3cret-value", Script.OldSecret };
+        // The stored request keeps the operations as they will run; its text, original request and summary are masked.
+        var storedIntent = Contracts.Intent.IntentJson.Parse(stored.IntentJson!);
+        foreach (var body in new[] { shown, listed, snapshots, audit, storedIntent.OriginalRequest, storedIntent.Summary, stored.Text ?? "" })
+        {
+            foreach (var secret in secrets)
+            {
+                body.ShouldNotContain(secret);
+            }
+        }
+
+        foreach (var entry in await host.Audit.ReadAsync(new(id)))
+        {
+            secrets.ShouldAllBe(secret => !(entry.Detail ?? "").Contains(secret));
+        }
+
+        var shownManifest = JsonDocument.Parse(shown).RootElement.GetProperty("intent").GetProperty("operations")[0].GetProperty("parameters").GetProperty("manifest").GetString()!;
+        shownManifest.ShouldContain("password: (redacted)");
+        shownManifest.ShouldContain("kind: ConfigMap");
+        var snapshot = JsonDocument.Parse(snapshots).RootElement.EnumerateArray().Single();
+        snapshot.GetProperty("object").GetProperty("items")[1].GetProperty("object").GetProperty("data").GetProperty("password").GetString().ShouldBe("(redacted)");
+        snapshot.GetProperty("object").GetProperty("items")[0].GetProperty("object").GetProperty("data").GetProperty("a").GetString().ShouldBe("b");
     }
 
     [Fact]

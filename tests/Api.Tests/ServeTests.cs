@@ -17,6 +17,7 @@ namespace K8sAgentPlatform.Api.Tests;
 public sealed class ServeTests : IAsyncLifetime
 {
     private const string Token = "k8sa_serve-tests-admin-token";
+    private const string OperatorToken = "k8sa_serve-tests-operator-token";
     private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("serve-tests-");
     private readonly List<IAsyncDisposable> running = [];
 
@@ -45,6 +46,44 @@ public sealed class ServeTests : IAsyncLifetime
         allowed.GetProperty("state").GetString().ShouldBe("Completed");
         refused.GetProperty("state").GetString().ShouldBe("Rejected");
         refused.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ShouldContain(r => r!.Contains("quay.io"));
+    }
+
+    [Fact]
+    public async Task An_operators_update_config_on_the_platforms_token_secret_is_refused_whatever_the_policy_file_says()
+    {
+        var policy = Path.Combine(work.FullName, "policy.yaml");
+        await File.WriteAllTextAsync(policy, "version: 1\nnamespaces:\n  protected: []\n", TestContext.Current.CancellationToken);
+        var platform = await Start(policyFile: policy, overrides: new()
+        {
+            ["Auth:Tokens:1:Name"] = "olivia",
+            ["Auth:Tokens:1:Sha256"] = TokenFile.Hash(OperatorToken),
+            ["Auth:Tokens:1:Roles:0"] = "operator",
+            ["Policy:PlatformNamespace"] = "agents",
+        });
+        using var api = Client(platform, OperatorToken);
+        var intent = new
+        {
+            original_request = "give me an admin token",
+            operations = new[]
+            {
+                new
+                {
+                    operation_type = "update_config", resource_type = "secret", resource_name = "k8s-agent-tokens", @namespace = "agents",
+                    parameters = new { configmap_name = "k8s-agent-tokens", key = "tokens.json", value = "[{\"name\":\"olivia\",\"roles\":[\"admin\"]}]" },
+                    reason = "rotate the platform's tokens", requires_confirmation = false,
+                },
+            },
+            estimated_risk_level = "low",
+            summary = "update the platform's token secret",
+        };
+
+        var response = await api.PostAsJsonAsync("/api/requests", new { intent }, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+        var ended = await WaitFor(api, id, view => view.GetProperty("final").GetBoolean());
+
+        ended.GetProperty("state").GetString().ShouldBe("Rejected");
+        ended.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).ShouldContain(r => r!.Contains("[namespace.protected]") && r.Contains("platform's own namespace"));
     }
 
     [Fact]
@@ -147,6 +186,10 @@ public sealed class ServeTests : IAsyncLifetime
         var before = await api.GetFromJsonAsync<JsonElement>("/api/status", TestContext.Current.CancellationToken);
         before.GetProperty("emergency_stop").GetProperty("stopped").GetBoolean().ShouldBeFalse();
 
+        // A fresh sandbox is still rolling its seeded deployments out; a status update while the request is held would
+        // (rightly) count as a change since approval and ask for confirmation again.
+        await SettledAsync(platform.CreateSandboxClient()!, "staging", "web");
+
         var stopped = await api.PostAsJsonAsync("/api/emergency-stop", new { reason = "incident 7" }, TestContext.Current.CancellationToken);
         stopped.StatusCode.ShouldBe(HttpStatusCode.OK);
         var id = await Submit(api, "restart web in staging", dryRun: false);
@@ -165,6 +208,23 @@ public sealed class ServeTests : IAsyncLifetime
         var audit = await api.GetFromJsonAsync<JsonElement>("/api/audit", TestContext.Current.CancellationToken);
         audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).ShouldContain("emergency-stop");
         audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).ShouldContain("emergency-stop-lifted");
+    }
+
+    private static async Task SettledAsync(IKubernetes cluster, string ns, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var deployment = await cluster.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: TestContext.Current.CancellationToken);
+            if (deployment.Status?.ReadyReplicas == deployment.Spec.Replicas && deployment.Status?.UpdatedReplicas == deployment.Spec.Replicas
+                && deployment.Status?.ObservedGeneration == deployment.Metadata.Generation)
+            {
+                return;
+            }
+
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"{ns}/{name} did not settle");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 
     private async Task<EmbeddedPlatform> Start(string? policyFile = null, string? kubeconfig = null, Dictionary<string, string?>? overrides = null)
@@ -187,10 +247,10 @@ public sealed class ServeTests : IAsyncLifetime
         return platform;
     }
 
-    private static HttpClient Client(EmbeddedPlatform platform)
+    private static HttpClient Client(EmbeddedPlatform platform, string token = Token)
     {
         var client = new HttpClient { BaseAddress = new Uri(platform.Url), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 

@@ -158,6 +158,15 @@ public sealed partial class HelmChartTests
     }
 
     [Fact]
+    public void Policy_and_rollback_protect_the_release_namespace_as_the_platforms_own()
+    {
+        var deployments = Repository.Read($"{Chart}/templates/deployments.yaml");
+
+        deployments.ShouldContain("{{- if has $service (list \"policy\" \"rollback\") }}");
+        deployments.ShouldContain("- name: Policy__PlatformNamespace\n              value: {{ $.Release.Namespace | quote }}");
+    }
+
+    [Fact]
     public void Every_environment_variable_the_deployments_set_is_read_by_a_service()
     {
         var names = EnvName().Matches(Repository.Read($"{Chart}/templates/deployments.yaml")).Select(m => m.Groups[1].Value).Distinct().ToList();

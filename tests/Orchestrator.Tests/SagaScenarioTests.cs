@@ -118,6 +118,57 @@ public sealed class SagaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_requester_cannot_confirm_a_high_risk_change()
+    {
+        var id = await Submit("restart web in production", "alice");
+        var waiting = await WaitFor(id, "AwaitingConfirmation");
+        waiting.RequiresSecondPerson().ShouldBeTrue();
+
+        await Confirm(id, "alice");
+        await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
+        (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+        script.Log.ShouldBeEmpty();
+
+        await Confirm(id, "bob");
+        (await WaitFor(id, "Completed")).ConfirmedBy.ShouldBe(["bob"]);
+    }
+
+    [Fact]
+    public async Task A_medium_risk_confirmation_may_come_from_the_requester()
+    {
+        script.ConfirmAtMediumRisk.Add("web");
+        var id = await Submit("restart web in staging", "alice");
+        (await WaitFor(id, "AwaitingConfirmation")).RequiresSecondPerson().ShouldBeFalse();
+
+        await Confirm(id, "alice");
+
+        (await WaitFor(id, "Completed")).ConfirmedBy.ShouldBe(["alice"]);
+    }
+
+    [Fact]
+    public async Task A_revalidation_that_newly_requires_a_second_person_asks_again_and_refuses_the_requester()
+    {
+        script.ConfirmAtMediumRisk.Add("web");
+        script.SecondPersonOnRevalidation.Add("web");
+        var id = await Submit("restart web in staging", "alice");
+        await WaitFor(id, "AwaitingConfirmation");
+
+        await Confirm(id, "alice");
+        var again = await WaitFor(id, "AwaitingConfirmation", afterVersion: 3);
+
+        again.RequiresSecondPerson().ShouldBeTrue();
+        again.ConfirmedBy.ShouldBeEmpty();
+        (await Trail(id)).Count(a => a == "Executing -> AwaitingConfirmation").ShouldBe(1);
+        script.Log.ShouldBe(["revalidate 0"]);
+
+        await Confirm(id, "alice");
+        await WaitUntil(async () => (await Trail(id)).Contains("confirmation-refused"));
+        await Confirm(id, "bob");
+        (await WaitFor(id, "Completed")).ConfirmedBy.ShouldBe(["bob"]);
+        script.Log.Last().ShouldBe("execute 0 web rv=100");
+    }
+
+    [Fact]
     public async Task A_policy_rejection_ends_the_request_with_the_reasons_and_runs_nothing()
     {
         script.Rejected.Add("forbidden");

@@ -44,12 +44,13 @@ public sealed class ManifestRuleTests
     }
 
     [Fact]
-    public void A_manifest_of_allowed_objects_in_the_operations_namespace_is_approved()
+    public void A_manifest_of_allowed_objects_in_the_operations_namespace_is_approved_at_high_risk_with_a_second_person()
     {
         var verdict = Check(GoodDeployment);
 
         verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
-        verdict.PolicyRiskLevel.ShouldBe(RiskLevel.Medium);
+        verdict.PolicyRiskLevel.ShouldBe(RiskLevel.High);
+        verdict.RequiresSecondPerson.ShouldBeTrue();
     }
 
     [Fact]

@@ -22,6 +22,11 @@ public sealed class Script
     public HashSet<string> FailVerification { get; } = [];
     public ConcurrentQueue<string> Log { get; } = new();
 
+    /// <summary>Names policy first asks confirmation for at medium risk (anyone with the approver role may confirm).</summary>
+    public HashSet<string> ConfirmAtMediumRisk { get; } = [];
+    /// <summary>Names whose re-validation right before execution says high risk: a second person is now required.</summary>
+    public HashSet<string> SecondPersonOnRevalidation { get; } = [];
+
     /// <summary>"service/name" pairs (policy, executor, rollback) whose consumer throws for good on that resource, as a broken service would.</summary>
     public HashSet<string> Throws { get; } = [];
 
@@ -77,6 +82,12 @@ public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations
     {
         var production = op.Namespace == "production";
         var risk = op.OperationType.IsNodeOperation() ? RiskLevel.Critical : production ? RiskLevel.High : RiskLevel.Low;
+        var confirmAtMedium = script.ConfirmAtMediumRisk.Contains(op.ResourceName);
+        if (confirmAtMedium)
+        {
+            risk = preExecution && script.SecondPersonOnRevalidation.Contains(op.ResourceName) ? RiskLevel.High : RiskLevel.Medium;
+        }
+
         return new OperationValidated
         {
             RequestId = id,
@@ -84,7 +95,9 @@ public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations
             Count = count,
             Approved = !script.Rejected.Contains(op.ResourceName),
             Reasons = script.Rejected.Contains(op.ResourceName) ? [$"{op.ResourceName} is forbidden by the test policy"] : [],
-            RequiresConfirmation = op.OperationType.IsMutating() && (production || risk == RiskLevel.Critical),
+            RequiresConfirmation = op.OperationType.IsMutating() && (production || confirmAtMedium || risk == RiskLevel.Critical),
+            // Policy's default: a second person from high risk on.
+            RequiresSecondPerson = op.OperationType.IsMutating() && (risk > modelRisk ? risk : modelRisk) >= RiskLevel.High,
             PolicyRiskLevel = risk > modelRisk ? risk : modelRisk,
             ModelRiskLevel = modelRisk,
             ResourceVersion = script.ResourceVersions.GetOrAdd(op.ResourceName, "100"),
@@ -117,7 +130,25 @@ public sealed class ScriptedExecutor(Script script, ISnapshotStore? snapshots = 
             var (kind, apiVersion) = Kinds.Of(m.Operation.ResourceType);
             // A Secret's snapshot holds its values, as the real executor's does; the API must never show them.
             var name = m.Operation.ResourceName;
-            var objectJson = kind == "Secret"
+            var manifest = m.Operation.OperationType == OperationType.ApplyManifest;
+            if (manifest)
+            {
+                // A multi-document manifest's snapshot, as the real executor writes it: a Secret's old data among its items.
+                (kind, apiVersion) = ("ManifestObjects", "k8s-agent.io/v1");
+            }
+
+            var objectJson = manifest
+                ? JsonSerializer.Serialize(new
+                {
+                    apiVersion,
+                    kind,
+                    items = new object[]
+                    {
+                        new { existed = true, @object = new { apiVersion = "v1", kind = "ConfigMap", metadata = new { name }, data = new { a = "b" } } },
+                        new { existed = true, @object = new { apiVersion = "v1", kind = "Secret", metadata = new { name = "db-credentials" }, data = new { password = Script.OldSecret } } },
+                    },
+                })
+                : kind == "Secret"
                 ? JsonSerializer.Serialize(new
                 {
                     kind,

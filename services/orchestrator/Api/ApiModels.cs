@@ -43,6 +43,10 @@ public sealed record RequestView
     public DateTimeOffset? ConfirmationDeadline { get; init; }
     /// <summary>The confirmation round the request waits in (0 before the first); a confirm may name it to be sure it approves what it saw.</summary>
     public int ConfirmationRound { get; init; }
+    /// <summary>Policy requires someone other than <see cref="Principal"/> to confirm (four eyes).</summary>
+    public bool RequiresSecondPerson { get; init; }
+    /// <summary>Who may confirm, e.g. "anyone with the approver role but alice"; null when no confirmation is needed.</summary>
+    public string? MayConfirm { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];

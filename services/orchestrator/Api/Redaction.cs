@@ -21,7 +21,7 @@ public sealed class SecretRedactor
 
     public static SecretRedactor For(KubernetesIntent? intent) => intent is null
         ? None
-        : new SecretRedactor(intent.Operations.Select(SecretValue).OfType<string>().Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)
+        : new SecretRedactor(intent.Operations.SelectMany(SecretValues).Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)
             .OrderByDescending(v => v.Length).ToList()); // longest first, so a value containing another is masked whole
 
     public static SecretRedactor For(string? intentJson) =>
@@ -56,12 +56,25 @@ public sealed class SecretRedactor
     public KubernetesOperation Redact(KubernetesOperation operation) => operation with
     {
         Reason = Redact(operation.Reason)!,
-        Parameters = SecretValue(operation) is not null && operation.Parameters is UpdateConfigParameters p ? p with { Value = Mask } : operation.Parameters,
+        Parameters = operation.Parameters switch
+        {
+            UpdateConfigParameters p when SecretValue(operation) is not null => p with { Value = Mask },
+            ApplyManifestParameters { Manifest: { } manifest } p => p with { Manifest = ManifestSecrets.Mask(manifest) },
+            var other => other,
+        },
     };
 
     /// <summary>The value an operation writes into a Secret, if it does.</summary>
     public static string? SecretValue(KubernetesOperation operation) =>
         operation is { OperationType: OperationType.UpdateConfig, ResourceType: ResourceType.Secret, Parameters: UpdateConfigParameters p } ? p.Value : null;
+
+    /// <summary>Every secret value an operation carries: an update_config of a Secret, or the data of Secrets in a manifest.</summary>
+    public static IEnumerable<string> SecretValues(KubernetesOperation operation) => operation switch
+    {
+        _ when SecretValue(operation) is { } value => [value],
+        { Parameters: ApplyManifestParameters { Manifest: { } manifest } } => ManifestSecrets.Values(manifest),
+        _ => [],
+    };
 
     /// <summary>A stored object as JSON for a response: a Secret keeps its keys, never its values.</summary>
     public static JsonElement? RedactObject(string kind, string? objectJson)
@@ -74,26 +87,43 @@ public sealed class SecretRedactor
         var node = JsonNode.Parse(objectJson);
         if (string.Equals(kind, "Secret", StringComparison.Ordinal) && node is JsonObject secret)
         {
-            foreach (var field in new[] { "data", "stringData" })
-            {
-                if (secret[field] is JsonObject values)
-                {
-                    foreach (var key in values.Select(p => p.Key).ToList())
-                    {
-                        values[key] = Mask;
-                    }
-                }
-            }
+            MaskSecret(secret);
+        }
 
-            // kubectl apply keeps the whole last applied object, values included, in an annotation.
-            if (secret["metadata"]?["annotations"] is JsonObject annotations && annotations.ContainsKey(LastApplied))
+        // A multi-document manifest's snapshot holds every object it touched; a Secret among them keeps its keys only.
+        if (node is JsonObject several && several["items"] is JsonArray items)
+        {
+            foreach (var item in items.OfType<JsonObject>())
             {
-                annotations[LastApplied] = Mask;
+                if (item["object"] is JsonObject { } obj && obj["kind"]?.GetValueKind() == JsonValueKind.String && obj["kind"]!.GetValue<string>() == "Secret")
+                {
+                    MaskSecret(obj);
+                }
             }
         }
 
         return JsonSerializer.SerializeToElement(node);
     }
 
-    private const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+    private static void MaskSecret(JsonObject secret)
+    {
+        foreach (var field in new[] { "data", "stringData" })
+        {
+            if (secret[field] is JsonObject values)
+            {
+                foreach (var key in values.Select(p => p.Key).ToList())
+                {
+                    values[key] = Mask;
+                }
+            }
+        }
+
+        // kubectl apply keeps the whole last applied object, values included, in an annotation.
+        if (secret["metadata"]?["annotations"] is JsonObject annotations && annotations.ContainsKey(LastApplied))
+        {
+            annotations[LastApplied] = Mask;
+        }
+    }
+
+    internal const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
 }

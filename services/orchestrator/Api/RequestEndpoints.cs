@@ -203,11 +203,11 @@ internal static class RequestEndpoints
             return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be confirmed.");
         }
 
-        if (state.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical) && string.Equals(state.Principal, principal.Name, StringComparison.Ordinal))
+        if (state.RequiresSecondPerson() && string.Equals(state.Principal, principal.Name, StringComparison.Ordinal))
         {
-            await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "the requester of a critical operation cannot confirm it");
+            await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "policy requires a second person: the requester cannot confirm it");
             return Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
-                $"Request {id} has a critical operation and was submitted by {principal.Name}; another approver must confirm it.");
+                $"Request {id} needs a second person (policy risk at or above the four-eyes level) and was submitted by {principal.Name}; another approver must confirm it.");
         }
 
         if (round is { } asked && asked != state.ConfirmationRound)
@@ -323,11 +323,19 @@ internal static class RequestEndpoints
             Rollbacks = s.Rollbacks,
             ConfirmationDeadline = s.ConfirmationDeadline,
             ConfirmationRound = s.ConfirmationRound,
+            RequiresSecondPerson = s.RequiresSecondPerson(),
+            MayConfirm = MayConfirm(s),
             ConfirmedBy = s.ConfirmedBy,
             Outcome = redactor.Redact(s.Outcome),
             Reasons = redactor.Redact(s.Reasons),
         };
     }
+
+    /// <summary>Who may confirm, for people: the CLI prints it as it is.</summary>
+    internal static string? MayConfirm(RequestState s) =>
+        !s.Verdicts.Any(v => v.RequiresConfirmation) ? null
+        : s.RequiresSecondPerson() ? $"anyone with the approver role but {s.Principal}"
+        : "anyone with the approver role";
 
     internal static string Describe(FieldError error) => error.Path.Length == 0 ? error.Message : $"{error.Path}: {error.Message}";
 }

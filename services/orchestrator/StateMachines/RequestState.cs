@@ -48,6 +48,9 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     /// <summary>Waiting in its state for the emergency stop to be lifted; the next operation starts on resume.</summary>
     public bool Held { get; set; }
 
+    /// <summary>Policy's latest verdict on some operation says the requester may not confirm it alone.</summary>
+    public bool RequiresSecondPerson() => Verdicts.Any(v => v.RequiresSecondPerson);
+
     /// <summary>Why the request ended where it did, for people.</summary>
     public string? Outcome { get; set; }
     public List<string> Reasons { get; set; } = [];

@@ -164,14 +164,28 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
     private async Task OnParsed(BehaviorContext<RequestState, IntentParsed> c)
     {
-        c.Saga.IntentJson = IntentJson.Serialize(c.Message.Intent);
+        // Secret values the request carries (a Secret's update_config value, a manifest's Secret data) are stored
+        // masked wherever people read them: the text, the intent's original request and summary, the audit detail.
+        // The operations keep them: they are what will run.
+        var secrets = Api.SecretRedactor.For(c.Message.Intent);
+        c.Saga.Text = secrets.Redact(c.Saga.Text);
+        c.Saga.IntentJson = IntentJson.Serialize(secrets.HasSecrets
+            ? c.Message.Intent with
+            {
+                // The mask can be longer than a short value; the stored intent must still read back within its bounds.
+                OriginalRequest = Fit(secrets.Redact(c.Message.Intent.OriginalRequest)!, Bounds.MaxOriginalRequest),
+                Summary = Fit(secrets.Redact(c.Message.Intent.Summary)!, Bounds.MaxSummary),
+            }
+            : c.Message.Intent);
         c.Saga.Parser = c.Message.Parser;
         c.Saga.OperationCount = c.Message.Intent.Operations.Count;
         c.Saga.ModelRiskLevel = WireNames.Of(c.Message.Intent.EstimatedRiskLevel);
         c.Saga.Deadline = time.GetUtcNow() + options.ValidateTimeout;
         await Send(c, Endpoints.Policy, new ValidateOperations { RequestId = c.Saga.CorrelationId, Intent = c.Message.Intent });
-        await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {c.Message.Intent.Summary}");
+        await MoveTo(c, Validating, System, $"parsed by {c.Message.Parser}: {secrets.Redact(c.Message.Intent.Summary)}");
     }
+
+    private static string Fit(string text, int max) => text.Length <= max ? text : text[..max];
 
     private async Task OnValidated(BehaviorContext<RequestState, OperationValidated> c)
     {
@@ -221,11 +235,10 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             return;
         }
 
-        var critical = c.Saga.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical);
-        if (critical && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
+        if (c.Saga.RequiresSecondPerson() && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
         {
             // The API refuses this first; the saga refuses it again for publishers that bypass the API.
-            await Audit(c, "confirmation-refused", c.Message.Principal, "the requester of a critical operation cannot confirm it", "refused");
+            await Audit(c, "confirmation-refused", c.Message.Principal, "policy requires a second person: the requester cannot confirm it", "refused");
             return;
         }
 
@@ -332,14 +345,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
 
         var changed = approved.ResourceVersion is not null && fresh.ResourceVersion is not null && approved.ResourceVersion != fresh.ResourceVersion;
         var riskRose = fresh.PolicyRiskLevel > approved.PolicyRiskLevel && (fresh.RequiresConfirmation || approved.RequiresConfirmation);
-        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation || riskRose)
+        // A second person newly required counts only when nobody but the requester has confirmed so far.
+        var secondPersonMissing = fresh.RequiresSecondPerson && !c.Saga.ConfirmedBy.Any(p => !string.Equals(p, c.Saga.Principal, StringComparison.Ordinal));
+        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation || secondPersonMissing || riskRose)
         {
             c.Saga.ConfirmedBy.Clear();
             await AskForConfirmation(c, changed
                 ? $"the object of operation {fresh.Index} changed since it was approved (resourceVersion {approved.ResourceVersion} -> {fresh.ResourceVersion}); confirm again"
                 : riskRose
                     ? $"the risk of operation {fresh.Index} rose from {WireNames.Of(approved.PolicyRiskLevel)} to {WireNames.Of(fresh.PolicyRiskLevel)} when checked again; confirm again"
-                    : $"operation {fresh.Index} now needs confirmation");
+                : fresh.RequiresConfirmation && !approved.RequiresConfirmation
+                    ? $"operation {fresh.Index} now needs confirmation"
+                    : $"operation {fresh.Index} now needs a second person: someone other than {c.Saga.Principal} must confirm");
             return;
         }
 

@@ -10,6 +10,12 @@ public sealed record OperationValidated
     public required int Count { get; init; }
     public required bool Approved { get; init; }
     public required bool RequiresConfirmation { get; init; }
+    /// <summary>
+    /// The confirmer must be someone other than the requester: policy assessed the operation at or above the
+    /// policy file's <c>confirmation.four_eyes_from</c> risk (default high). Implies <see cref="RequiresConfirmation"/>.
+    /// The saga and the API refuse the requester's own confirmation when any verdict of the request says so.
+    /// </summary>
+    public bool RequiresSecondPerson { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>The risk policy assigns; never lower than <see cref="ModelRiskLevel"/>.</summary>

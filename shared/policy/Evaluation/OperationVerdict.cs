@@ -9,6 +9,8 @@ public sealed record OperationVerdict
     public required int Index { get; init; }
     public required bool Approved { get; init; }
     public required bool RequiresConfirmation { get; init; }
+    /// <summary>The confirmer must be someone other than the requester (policy risk at or above the four-eyes level).</summary>
+    public bool RequiresSecondPerson { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>Why confirmation is needed, one entry per rule that asked for it.</summary>
@@ -28,6 +30,7 @@ public sealed record OperationVerdict
         Count = count,
         Approved = Approved,
         RequiresConfirmation = RequiresConfirmation,
+        RequiresSecondPerson = RequiresSecondPerson,
         Reasons = Reasons,
         Warnings = Warnings,
         PolicyRiskLevel = PolicyRiskLevel,
@@ -45,4 +48,6 @@ public sealed record IntentVerdict(IReadOnlyList<OperationVerdict> Operations)
     public bool Approved => Operations.Count > 0 && Operations.All(o => o.Approved);
 
     public bool RequiresConfirmation => Operations.Any(o => o.RequiresConfirmation);
+
+    public bool RequiresSecondPerson => Operations.Any(o => o.RequiresSecondPerson);
 }

@@ -139,11 +139,20 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
             }
         }
 
+        // Unknown operations are critical above, so they need a second person too; read-only ones never do.
+        var secondPerson = (op is null || !known || context.IsMutating) && risk >= context.Settings.FourEyesFrom;
+        if (secondPerson)
+        {
+            findings.RequireConfirmation(RuleIds.FourEyes,
+                $"its risk {WireNames.Of(risk)} is at or above {WireNames.Of(context.Settings.FourEyesFrom)}: someone other than the requester must confirm");
+        }
+
         return new OperationVerdict
         {
             Index = context.Index,
             Approved = findings.Reasons.Count == 0,
             RequiresConfirmation = findings.RequiresConfirmation,
+            RequiresSecondPerson = secondPerson,
             Reasons = findings.Reasons.ToArray(),
             Warnings = findings.Warnings.ToArray(),
             ConfirmationBecause = findings.ConfirmationBecause.ToArray(),

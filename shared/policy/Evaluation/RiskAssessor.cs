@@ -6,8 +6,8 @@ namespace K8sAgentPlatform.Policy.Evaluation;
 /// <summary>
 /// Policy's own risk level for an operation, from its type and the namespace class, following the
 /// brief's scale: low = read-only or routine outside production, medium = routine changes in production
-/// or config changes elsewhere, high = production image/config/manifest changes and deletes,
-/// critical = production deletes and node operations.
+/// or config changes elsewhere, high = production image/config changes, deletes and every manifest (a manifest can
+/// carry any object, so it is never routine), critical = production deletes and node operations.
 /// </summary>
 public static class RiskAssessor
 {
@@ -18,8 +18,9 @@ public static class RiskAssessor
         {
             OperationType.GetStatus or OperationType.GetLogs => RiskLevel.Low,
             OperationType.Scale or OperationType.Restart => production ? RiskLevel.Medium : RiskLevel.Low,
-            OperationType.UpdateConfig or OperationType.UpdateImage or OperationType.ApplyManifest or OperationType.Rollback
+            OperationType.UpdateConfig or OperationType.UpdateImage or OperationType.Rollback
                 => production ? RiskLevel.High : RiskLevel.Medium,
+            OperationType.ApplyManifest => RiskLevel.High,
             OperationType.Delete => production ? RiskLevel.Critical : RiskLevel.High,
             OperationType.CordonNode or OperationType.UncordonNode or OperationType.DrainNode => RiskLevel.Critical,
             _ => RiskLevel.Critical,

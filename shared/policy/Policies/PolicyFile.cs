@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Hosting.Yaml;
 using K8sAgentPlatform.Policy.Images;
+using K8sAgentPlatform.Policy.Rules;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -103,7 +104,7 @@ public static class PolicyFile
                 return settings;
             }
 
-            foreach (var (key, value) in yaml.Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "gitops", "manifests", "live"]))
+            foreach (var (key, value) in yaml.Entries(top, "", ["version", "namespaces", "scaling", "images", "deletes", "nodes", "confirmation", "gitops", "manifests", "pod_security", "live"]))
             {
                 switch (key)
                 {
@@ -135,6 +136,10 @@ public static class PolicyFile
                         settings = Section(value, "nodes", ["min_risk_level"], settings, (_, v, s) =>
                             yaml.Enum<RiskLevel>(v, "nodes.min_risk_level") is { } r ? s with { NodeOperationsMinRisk = r } : s);
                         break;
+                    case "confirmation":
+                        settings = Section(value, "confirmation", ["four_eyes_from"], settings, (_, v, s) =>
+                            yaml.Enum<RiskLevel>(v, "confirmation.four_eyes_from") is { } r ? s with { FourEyesFrom = r } : s);
+                        break;
                     case "gitops":
                         settings = Section(value, "gitops", ["mode"], settings, (_, v, s) =>
                             yaml.Scalar(v, "gitops.mode") switch
@@ -147,8 +152,20 @@ public static class PolicyFile
                             });
                         break;
                     case "manifests":
-                        settings = Section(value, "manifests", ["allowed_kinds"], settings, (_, v, s) =>
-                            Strings(v, "manifests.allowed_kinds", ValidKind) is { } kinds ? s with { ManifestAllowedKinds = kinds } : s);
+                        settings = Section(value, "manifests", ["allowed_kinds", "allowed_service_types", "allow_external_ips", "allow_platform_service_accounts"], settings, (k, v, s) => k switch
+                        {
+                            "allowed_kinds" => Strings(v, "manifests.allowed_kinds", ValidKind) is { } kinds ? s with { ManifestAllowedKinds = kinds } : s,
+                            "allowed_service_types" => Strings(v, "manifests.allowed_service_types", ValidServiceType) is { } types ? s with { ManifestServiceTypes = types } : s,
+                            "allow_external_ips" => yaml.Bool(v, "manifests.allow_external_ips") is { } b ? s with { ManifestAllowExternalIps = b } : s,
+                            _ => yaml.Bool(v, "manifests.allow_platform_service_accounts") is { } b ? s with { ManifestAllowPlatformServiceAccounts = b } : s,
+                        });
+                        break;
+                    case "pod_security":
+                        settings = Section(value, "pod_security", ["default", "namespaces"], settings, (k, v, s) => k switch
+                        {
+                            "default" => yaml.Enum<PodSecurityLevel>(v, "pod_security.default") is { } level ? s with { PodSecurityDefault = level } : s,
+                            _ => PodSecurityNamespaces(v) is { } levels ? s with { PodSecurityNamespaces = levels } : s,
+                        });
                         break;
                     default:
                         settings = Section(value, "live", ["dry_run"], settings, (_, v, s) =>
@@ -169,6 +186,43 @@ public static class PolicyFile
                     ? problem is null ? s with { ProductionPattern = pattern } : Fail(v, "namespaces.production_pattern", problem, s)
                     : s,
             });
+
+        private Dictionary<string, PodSecurityLevel>? PodSecurityNamespaces(YamlNode node)
+        {
+            if (node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" })
+            {
+                return [];
+            }
+
+            if (yaml.Mapping(node, "pod_security.namespaces") is not { } mapping)
+            {
+                return null;
+            }
+
+            var levels = new Dictionary<string, PodSecurityLevel>(StringComparer.Ordinal);
+            var ok = true;
+            foreach (var (key, value) in mapping.Children)
+            {
+                var ns = (key as YamlScalarNode)?.Value ?? "";
+                if (ValidNamespace(ns) is { } problem)
+                {
+                    yaml.Error(key, "pod_security.namespaces", problem);
+                    ok = false;
+                    continue;
+                }
+
+                if (yaml.Enum<PodSecurityLevel>(value, $"pod_security.namespaces.{ns}") is { } level)
+                {
+                    levels[ns] = level;
+                }
+                else
+                {
+                    ok = false;
+                }
+            }
+
+            return ok ? levels : null;
+        }
 
         private PolicySettings Section(YamlNode node, string name, string[] keys, PolicySettings settings, Func<string, YamlNode, PolicySettings, PolicySettings> apply)
         {
@@ -239,6 +293,9 @@ public static class PolicyFile
 
     private static string? ValidKind(string value) =>
         Kind.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not a Kubernetes kind (e.g. Deployment)";
+
+    private static string? ValidServiceType(string value) =>
+        value is "ClusterIP" or "NodePort" or "LoadBalancer" or "ExternalName" ? null : $"'{value}' is not a Service type (ClusterIP, NodePort, LoadBalancer, ExternalName)";
 
     private static string? ValidTag(string value) =>
         Tag.IsMatch(value) && !value.EndsWith('\n') ? null : $"'{value}' is not an image tag";

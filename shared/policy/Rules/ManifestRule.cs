@@ -38,7 +38,7 @@ public sealed class ManifestRule : IStaticRule
             return;
         }
 
-        findings.RaiseRisk(context.IsProduction ? RiskLevel.High : RiskLevel.Medium);
+        findings.RaiseRisk(RiskLevel.High);
         if (YamlFailure.TryLoad(manifest, MaxEvents, out var stream) is { } failure)
         {
             findings.Reject(RuleIds.ManifestParse, $"line {failure.Line}, column {failure.Column}: the manifest is not valid YAML: {failure.Message}");
@@ -162,6 +162,98 @@ public sealed class ManifestRule : IStaticRule
             }
 
             ImageRule.CheckReference(context, findings, image, $"{label} container '{container}'");
+        }
+
+        var level = context.Settings.PodSecurityLevelFor(context.Operation.Namespace);
+        foreach (var (path, podSpec, podMetadata) in PodTemplates(obj, ""))
+        {
+            foreach (var violation in PodSecurity.Check(podSpec, podMetadata, level))
+            {
+                findings.Reject(violation.RuleId, $"{label}{path}: {violation}; namespace '{context.Operation.Namespace}' is held to the {WireNames.Of(level)} Pod Security Standard");
+            }
+        }
+
+        if (kind == "Service" && Child(obj, "spec") is YamlMappingNode serviceSpec)
+        {
+            CheckServiceExposure(context, findings, serviceSpec, label);
+        }
+
+        if (!context.Settings.ManifestAllowPlatformServiceAccounts)
+        {
+            CheckPlatformServiceAccounts(context, findings, obj, kind, label);
+        }
+    }
+
+    /// <summary>
+    /// Every pod template, wherever a kind nests it (Pod: the object; Deployment...: spec.template; CronJob:
+    /// spec.jobTemplate.spec.template): a mapping whose "spec" holds containers. Found by shape rather than by kind,
+    /// so a kind a policy file allows later cannot carry a pod past the check.
+    /// </summary>
+    private static IEnumerable<(string Path, YamlMappingNode Spec, YamlMappingNode? Metadata)> PodTemplates(YamlMappingNode node, string path)
+    {
+        if (Child(node, "spec") is YamlMappingNode spec && ContainerLists.Any(list => Child(spec, list) is not null))
+        {
+            yield return (path.Length == 0 ? "" : $" {path.TrimStart('.')}", spec, Child(node, "metadata") as YamlMappingNode);
+        }
+
+        foreach (var (key, value) in node.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? "?";
+            var children = value switch
+            {
+                YamlMappingNode mapping => [(mapping, $"{path}.{name}")],
+                YamlSequenceNode sequence => sequence.Children.OfType<YamlMappingNode>().Select((m, i) => (m, $"{path}.{name}[{i}]")),
+                _ => Enumerable.Empty<(YamlMappingNode, string)>(),
+            };
+            foreach (var (child, childPath) in children)
+            {
+                foreach (var found in PodTemplates(child, childPath))
+                {
+                    yield return found;
+                }
+            }
+        }
+    }
+
+    private static void CheckServiceExposure(OperationContext context, OperationFindings findings, YamlMappingNode spec, string label)
+    {
+        var type = Text(spec, "type") ?? "ClusterIP";
+        if (!context.Settings.ManifestServiceTypes.Contains(type, StringComparer.Ordinal))
+        {
+            findings.Reject(RuleIds.ManifestServiceExposure, $"{label}: Service type {type} is not allowed (allowed: {string.Join(", ", context.Settings.ManifestServiceTypes)}; manifests.allowed_service_types)");
+        }
+
+        if (!context.Settings.ManifestAllowExternalIps && Child(spec, "externalIPs") is { } ips && ips is not YamlScalarNode { Value: null or "" or "~" or "null" } && ips is not YamlSequenceNode { Children.Count: 0 })
+        {
+            findings.Reject(RuleIds.ManifestServiceExposure, $"{label}: spec.externalIPs lets a Service claim any address cluster-wide; not allowed unless manifests.allow_external_ips is true");
+        }
+    }
+
+    // The platform's ServiceAccounts live in its namespace, which a manifest cannot touch; a RoleBinding elsewhere can
+    // still name them as subjects and so widen what the platform itself may do.
+    private static void CheckPlatformServiceAccounts(OperationContext context, OperationFindings findings, YamlMappingNode obj, string kind, string label)
+    {
+        if (kind is not ("RoleBinding" or "ClusterRoleBinding") || Child(obj, "subjects") is not YamlSequenceNode subjects)
+        {
+            return;
+        }
+
+        var platform = context.Settings.PlatformNamespace;
+        foreach (var subject in subjects.Children.OfType<YamlMappingNode>())
+        {
+            var subjectKind = Text(subject, "kind");
+            var name = Text(subject, "name") ?? "";
+            var platformAccount = subjectKind switch
+            {
+                "ServiceAccount" => Text(subject, "namespace") == platform,
+                "User" => name.StartsWith($"system:serviceaccount:{platform}:", StringComparison.Ordinal),
+                "Group" => name == $"system:serviceaccounts:{platform}" || name == "system:serviceaccounts",
+                _ => false,
+            };
+            if (platformAccount)
+            {
+                findings.Reject(RuleIds.ManifestPlatformServiceAccount, $"{label}: subject {subjectKind} '{name}' is (or includes) the platform's own ServiceAccounts in namespace '{platform}'; not allowed unless manifests.allow_platform_service_accounts is true");
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public static class RuleIds
     public const string ProductionMutation = "confirmation.production";
     public const string ModelConfirmation = "confirmation.model";
     public const string RiskConfirmation = "confirmation.risk";
+    public const string FourEyes = "confirmation.four_eyes";
     public const string MaxReplicas = "scale.max_replicas";
     public const string ImageReference = "image.reference";
     public const string ImageRegistry = "image.registry";
@@ -24,6 +25,8 @@ public static class RuleIds
     public const string ManifestNamespace = "manifest.namespace";
     public const string ManifestClusterScoped = "manifest.cluster_scoped";
     public const string ManifestRbac = "manifest.rbac";
+    public const string ManifestServiceExposure = "manifest.service_exposure";
+    public const string ManifestPlatformServiceAccount = "manifest.platform_service_account";
     public const string LiveExists = "live.exists";
     public const string LiveContainer = "live.container";
     public const string LiveScaleFactor = "live.scale_factor";

@@ -30,7 +30,11 @@ public sealed class ProtectedNamespaceRule : IStaticRule
 
     public void Check(OperationContext context, OperationFindings findings)
     {
-        if (context.Settings.IsProtected(context.TargetNamespace))
+        if (context.Settings.IsPlatformNamespace(context.TargetNamespace))
+        {
+            findings.Reject(Id, $"namespace '{context.TargetNamespace}' is the platform's own namespace (its tokens, keys and service accounts); the platform never changes or reads it on request");
+        }
+        else if (context.Settings.IsProtected(context.TargetNamespace))
         {
             findings.Reject(Id, $"namespace '{context.TargetNamespace}' is protected; no operation may run there (protected: {string.Join(", ", context.Settings.ProtectedNamespaces)})");
         }

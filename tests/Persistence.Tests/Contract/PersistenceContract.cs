@@ -197,6 +197,49 @@ public abstract partial class PersistenceContract
     }
 
     [Fact]
+    public async Task A_snapshot_of_a_manifest_touching_a_secret_is_sealed_and_reads_back_in_clear()
+    {
+        await using var store = await CreateAsync();
+        var manifest = $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app, namespace: staging}}\ndata: {{a: b}}\n---\n" +
+            $"apiVersion: v1\nkind: Secret\nmetadata: {{name: db-credentials, namespace: staging}}\nstringData: {{password: {TestData.SecretValue}-next}}\n";
+        var items = $$$$"""{"apiVersion":"k8s-agent.io/v1","kind":"ManifestObjects","items":[{"existed":true,"object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app","namespace":"staging"},"data":{"a":"b"}}},{"existed":true,"object":{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db-credentials","namespace":"staging"},"data":{"password":"{{{{TestData.SecretValueBase64}}}}"}}}]}""";
+        var snapshot = TestData.Snapshot("snap-manifest", kind: "ManifestObjects") with
+        {
+            Operation = TestData.Scale("app", "staging") with
+            {
+                OperationType = OperationType.ApplyManifest,
+                ResourceType = ResourceType.ConfigMap,
+                Parameters = new ApplyManifestParameters { Manifest = manifest },
+            },
+            ApiVersion = "k8s-agent.io/v1",
+            Name = "app",
+            ObjectJson = items,
+            ResourceVersion = null,
+        };
+        // The same objects under an operation that says nothing of Secrets: the Secret item alone seals it.
+        var byItem = TestData.Snapshot("snap-items", kind: "ManifestObjects") with { ApiVersion = "k8s-agent.io/v1", ObjectJson = items };
+
+        await store.Snapshots.SaveAsync(snapshot);
+        await store.Snapshots.SaveAsync(byItem);
+
+        foreach (var id in new[] { "snap-manifest", "snap-items" })
+        {
+            var raw = await store.RawSnapshotAsync(id);
+            raw.ShouldNotContain(TestData.SecretValue);
+            raw.ShouldNotContain(TestData.SecretValueBase64);
+        }
+
+        if (await store.RawStorageAsync() is { } bytes)
+        {
+            bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(TestData.SecretValue)).ShouldBe(-1);
+            bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(TestData.SecretValueBase64)).ShouldBe(-1);
+        }
+
+        (await store.OtherSnapshots.GetAsync("snap-manifest")).ShouldBe(snapshot);
+        (await store.OtherSnapshots.GetAsync("snap-items")).ShouldBe(byItem);
+    }
+
+    [Fact]
     public async Task A_snapshot_whose_object_is_not_a_json_object_is_refused()
     {
         await using var store = await CreateAsync();
