@@ -181,11 +181,11 @@ internal static class RequestEndpoints
             return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be confirmed.");
         }
 
-        if (state.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical) && string.Equals(state.Principal, principal.Name, StringComparison.Ordinal))
+        if (state.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical) && state.IsRequester(principal.Name))
         {
             await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "the requester of a critical operation cannot confirm it");
             return Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
-                $"Request {id} has a critical operation and was submitted by {principal.Name}; another approver must confirm it.");
+                $"Request {id} has a critical operation and was submitted by {state.Principal}{(state.OnBehalfOf is { } onBehalfOf ? $" on behalf of {onBehalfOf}" : "")}; another approver than {principal.Name} must confirm it.");
         }
 
         await publish.Publish(new ConfirmRequest { RequestId = id, Principal = principal.Name }, http.RequestAborted);
@@ -273,6 +273,7 @@ internal static class RequestEndpoints
             State = s.CurrentState,
             Final = RequestStateMachine.FinalStates.Contains(s.CurrentState),
             Principal = s.Principal,
+            OnBehalfOf = s.OnBehalfOf,
             Source = s.Source,
             Text = redactor.Redact(s.Text),
             DryRun = s.DryRun,

@@ -135,6 +135,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         var m = c.Message;
         var now = time.GetUtcNow();
         c.Saga.Principal = m.Principal;
+        c.Saga.OnBehalfOf = m.OnBehalfOf;
         c.Saga.Source = m.Source;
         c.Saga.Text = m.Text;
         c.Saga.DryRun = m.DryRun;
@@ -149,7 +150,8 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             SubmittedAt = c.Saga.SubmittedAt,
         });
         c.Saga.Deadline = now + options.ParseTimeout;
-        await MoveTo(c, Parsing, m.Principal, m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent");
+        await MoveTo(c, Parsing, m.Principal, (m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent")
+            + (m.OnBehalfOf is { } onBehalfOf ? $", on behalf of {onBehalfOf}" : ""));
     }
 
     private async Task OnParsed(BehaviorContext<RequestState, IntentParsed> c)
@@ -203,7 +205,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     private async Task OnConfirmed(BehaviorContext<RequestState, ConfirmRequest> c)
     {
         var critical = c.Saga.Verdicts.Any(v => v.PolicyRiskLevel == RiskLevel.Critical);
-        if (critical && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
+        if (critical && c.Saga.IsRequester(c.Message.Principal))
         {
             // The API refuses this first; the saga refuses it again for publishers that bypass the API.
             await Audit(c, "confirmation-refused", c.Message.Principal, "the requester of a critical operation cannot confirm it", "refused");
