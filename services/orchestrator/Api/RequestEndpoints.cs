@@ -185,7 +185,7 @@ internal static class RequestEndpoints
         {
             await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "the requester of a critical operation cannot confirm it");
             return Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
-                $"Request {id} has a critical operation and was submitted by {state.Principal}{(state.OnBehalfOf is { } onBehalfOf ? $" on behalf of {onBehalfOf}" : "")}; another approver than {principal.Name} must confirm it.");
+                $"Request {id} has a critical operation and was submitted by {state.Principal}{(state.OnBehalfOf is { } onBehalfOf ? $" on behalf of {onBehalfOf}" : "")}; another approver must confirm it.");
         }
 
         await publish.Publish(new ConfirmRequest { RequestId = id, Principal = principal.Name }, http.RequestAborted);
