@@ -24,9 +24,12 @@ var rabbitMqUrl = Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length
 var virtualHosts = RabbitMqVirtualHosts.For(rabbitMqUrl);
 var virtualHost = $"bench-{Guid.NewGuid():N}";
 string busUrl;
+IReadOnlyDictionary<string, string> brokerUsers;
 try
 {
     busUrl = await virtualHosts.CreateAsync(virtualHost);
+    // Each service connects as its own user with the permissions of deploy/rabbitmq/permissions.json, as deployed.
+    brokerUsers = await virtualHosts.CreateUsersAsync(virtualHost);
 }
 catch (HttpRequestException e)
 {
@@ -48,7 +51,7 @@ try
     environment["Executor__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
     environment["Rollback__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
     var started = Stopwatch.GetTimestamp();
-    services = await PlatformServices.StartAllAsync(environment);
+    services = await PlatformServices.StartAllAsync(environment, brokerUsers);
     Console.WriteLine($"five services ready on RabbitMQ in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
 
     using var api = new HttpClient { BaseAddress = new Uri(services["orchestrator"].Url), Timeout = TimeSpan.FromSeconds(30) };
@@ -109,6 +112,7 @@ finally
 
     await sandbox.DisposeAsync();
     await virtualHosts.DeleteAsync(virtualHost);
+    await virtualHosts.DeleteUsersAsync(virtualHost);
     work.Delete(recursive: true);
 }
 

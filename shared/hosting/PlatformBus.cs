@@ -11,8 +11,11 @@ public static class PlatformBus
     /// The bus every service uses, in-memory or RabbitMQ by configuration, with the same consumers either
     /// way. Endpoints retry transient failures and hold publishes in an outbox until the consumer succeeds.
     /// Nothing relies on a message scheduler: Debian's RabbitMQ has no delayed-message plugin.
+    /// The service's name (<paramref name="serviceName"/>) names the process's own temporary bus queue on RabbitMQ
+    /// (<see cref="BusQueuePrefix"/>).
     /// </summary>
-    public static IServiceCollection AddPlatformBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> register)
+    public static IServiceCollection AddPlatformBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> register,
+        string serviceName = "k8s-agent")
     {
         var options = configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
         if (configuration["RABBITMQ_URL"] is { Length: > 0 } url && configuration[$"{BusOptions.Section}:RabbitMqUrl"] is null)
@@ -46,6 +49,7 @@ public static class PlatformBus
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(new Uri(options.RabbitMqUrl));
+                    cfg.OverrideDefaultBusEndpointQueueName($"{BusQueuePrefix(serviceName)}{NewId.Next().ToString("N").ToLowerInvariant()}");
                     cfg.ConfigureEndpoints(context);
                 });
             }
@@ -56,6 +60,13 @@ public static class PlatformBus
         });
         return services;
     }
+
+    /// <summary>
+    /// The start of the name of the temporary queue (and exchange) MassTransit declares for each bus, one per process:
+    /// by service instead of MassTransit's default (machine and process name), so each service's broker user may
+    /// declare its own and no other (deploy/rabbitmq/permissions.json).
+    /// </summary>
+    public static string BusQueuePrefix(string serviceName) => $"{serviceName}_bus_";
 
     /// <summary>
     /// A service's command queue: named <paramref name="name"/> and bound to nothing but its own exchange, so only a

@@ -31,6 +31,7 @@ public static class PlatformHost
 
         builder.Services.AddPlatformTelemetry(builder.Configuration, serviceName);
         builder.Services.AddHealthChecks();
+        Parts(builder).ServiceName = serviceName;
         return builder;
     }
 
@@ -58,7 +59,7 @@ public static class PlatformHost
             {
                 register(bus);
             }
-        });
+        }, parts.ServiceName);
         var app = builder.Build();
         app.MapPlatformEndpoints();
         foreach (var map in parts.Routes)
@@ -115,6 +116,8 @@ public static class PlatformHost
 
     private sealed class HostParts
     {
+        public string ServiceName { get; set; } = "k8s-agent";
+
         public List<Action<IBusRegistrationConfigurator>> Consumers { get; } = [];
         public List<Action<IEndpointRouteBuilder>> Routes { get; } = [];
     }

@@ -17,7 +17,7 @@ public sealed class ComposeFileTests
     public void It_runs_rabbitmq_with_management_mongodb_and_the_six_services()
     {
         Compose.Map("services").Keys.Cast<string>().Order()
-            .ShouldBe(["executor", "intent", "mongodb", "orchestrator", "policy", "rabbitmq", "remediation", "rollback"]);
+            .ShouldBe(["executor", "intent", "mongodb", "orchestrator", "policy", "rabbitmq", "rabbitmq-users", "remediation", "rollback"]);
         Service("rabbitmq").Text("image")!.ShouldEndWith("-management");
         Service("mongodb").Text("image")!.ShouldStartWith("mongo:");
     }

@@ -62,6 +62,11 @@ public sealed class Broker : IAsyncLifetime
 
     public Task DeleteVirtualHostAsync(string name) => VirtualHosts().DeleteAsync(name);
 
+    /// <summary>The users of deploy/rabbitmq/permissions.json in <paramref name="virtualHost"/>; each role's AMQP URL.</summary>
+    public Task<IReadOnlyDictionary<string, string>> CreateUsersAsync(string virtualHost) => VirtualHosts().CreateUsersAsync(virtualHost);
+
+    public Task DeleteUsersAsync(string virtualHost) => VirtualHosts().DeleteUsersAsync(virtualHost);
+
     /// <summary>The names of the open client connections of a virtual host (peer address and port, unique per connection).</summary>
     public async Task<IReadOnlySet<string>> ConnectionsAsync(string virtualHost)
     {

@@ -10,7 +10,8 @@ namespace K8sAgentPlatform.EndToEnd.Tests;
 /// <summary>
 /// The whole platform as five processes (intent, policy, executor, rollback, orchestrator with the API), and the
 /// remediation service when a run gives remediation rules, on RabbitMQ, against a seeded sandbox cluster. Each platform gets its own RabbitMQ virtual host, so platforms
-/// started by different tests never consume each other's messages.
+/// started by different tests never consume each other's messages, and in it one broker user per service with the permissions of
+/// deploy/rabbitmq/permissions.json (plus one raw-JSON publisher), as a deployment has them.
 /// </summary>
 public sealed class DistributedPlatform : IAsyncDisposable
 {
@@ -31,6 +32,8 @@ public sealed class DistributedPlatform : IAsyncDisposable
     private readonly DirectoryInfo work;
     private readonly Broker broker;
 
+    private IReadOnlyDictionary<string, string> brokerUrls = new Dictionary<string, string>();
+
     private DistributedPlatform(Broker broker, string virtualHost, SandboxServer sandbox, DirectoryInfo work)
     {
         this.broker = broker;
@@ -47,6 +50,11 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
     /// <summary>The broker URL of the platform's virtual host with the test's own (administrator) credentials.</summary>
     public string AdminBusUrl { get; private set; } = "";
+    /// <summary>The AMQP URL of a role's own broker user in this platform's virtual host (a service, or <see cref="BrokerPermissions.Publisher"/>).</summary>
+    public string BrokerUrl(string role) => brokerUrls[role];
+
+    /// <summary>The broker user name of a role in this platform's virtual host.</summary>
+    public string BrokerUser(string role) => RabbitMqVirtualHosts.UserName(VirtualHost, role);
 
     /// <summary>
     /// Starts the five services; <paramref name="settings"/> adds or overrides environment variables for all of them,
@@ -64,6 +72,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
         try
         {
             platform.AdminBusUrl = url;
+            platform.brokerUrls = await broker.CreateUsersAsync(virtualHost);
             var common = PlatformServices.Environment(url, sandbox.BaseUrl, platform.WorkDirectory, Principals);
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
@@ -72,14 +81,15 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
             foreach (var (name, _) in PlatformServices.All)
             {
-                platform.environments[name] = common;
+                platform.environments[name] = PlatformServices.WithBrokerUser(common, platform.brokerUrls, name);
             }
 
             if (remediationRules is not null)
             {
                 var rules = Path.Combine(platform.WorkDirectory, "remediation-rules.yaml");
                 await File.WriteAllTextAsync(rules, remediationRules);
-                platform.environments[PlatformServices.Remediation.Name] = PlatformServices.RemediationEnvironment(common, rules);
+                platform.environments[PlatformServices.Remediation.Name] =
+                    PlatformServices.RemediationEnvironment(PlatformServices.WithBrokerUser(common, platform.brokerUrls, PlatformServices.Remediation.Name), rules);
             }
 
             await Task.WhenAll(platform.environments.Keys.Select(platform.StartServiceAsync));
@@ -242,6 +252,7 @@ public sealed class DistributedPlatform : IAsyncDisposable
 
         await Sandbox.DisposeAsync();
         await broker.DeleteVirtualHostAsync(VirtualHost);
+        await broker.DeleteUsersAsync(VirtualHost);
         work.Delete(recursive: true);
     }
 

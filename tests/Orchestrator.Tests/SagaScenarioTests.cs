@@ -169,6 +169,25 @@ public sealed class SagaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task For_four_eyes_a_raw_json_request_has_two_requesters_the_broker_user_and_the_name_it_asked_for()
+    {
+        var id = Guid.NewGuid();
+        await bus.Publish(new SubmitRequest { RequestId = id, Text = "cordon node worker-1", Principal = "ci-bot", OnBehalfOf = "bob", Source = "bus" });
+        await WaitFor(id, "AwaitingConfirmation");
+
+        await Confirm(id, "bob");
+        await Confirm(id, "CI-Bot");
+        await WaitUntil(async () => (await Trail(id)).Count(a => a == "confirmation-refused") == 2);
+        (await Store.LoadAsync(id))!.CurrentState.ShouldBe("AwaitingConfirmation");
+
+        await Confirm(id, "alice");
+        var done = await WaitFor(id, "Completed");
+        done.ConfirmedBy.ShouldBe(["alice"]);
+        done.OnBehalfOf.ShouldBe("bob");
+        (await Audit.ReadAsync(new AuditQuery(id))).First().Detail!.ShouldContain("on behalf of bob");
+    }
+
+    [Fact]
     public async Task A_policy_rejection_ends_the_request_with_the_reasons_and_runs_nothing()
     {
         script.Rejected.Add("forbidden");

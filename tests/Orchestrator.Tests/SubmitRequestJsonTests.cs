@@ -13,31 +13,64 @@ public sealed class SubmitRequestJsonTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The broker user RabbitMQ validated as the publisher (the message's user_id).</summary>
+    private const string Publisher = "ci-publisher";
+
     private static Dictionary<string, JsonElement> Body(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
 
     [Fact]
-    public void A_body_with_an_id_a_principal_and_text_becomes_a_SubmitRequest_from_the_bus()
+    public void A_body_becomes_a_SubmitRequest_from_the_bus_whose_principal_is_the_broker_user_and_the_bodys_principal_is_on_behalf_of()
     {
         var (request, errors) = SubmitRequestJsonConsumer.Read(
-            Body("""{"requestId":"8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d","text":"scale api to 2 in staging","principal":"ci-pipeline","source":"api"}"""), Now);
+            Body("""{"requestId":"8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d","text":"scale api to 2 in staging","principal":"ci-pipeline","source":"api"}"""), Publisher, Now);
 
         errors.ShouldBeEmpty();
         request.ShouldBe(new SubmitRequest
         {
             RequestId = Guid.Parse("8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d"),
             Text = "scale api to 2 in staging",
-            Principal = "ci-pipeline",
+            Principal = Publisher,
+            OnBehalfOf = "ci-pipeline",
             Source = "bus",
             SubmittedAt = Now,
         });
     }
 
     [Fact]
+    public void A_publisher_asking_in_its_own_name_asks_on_behalf_of_no_one()
+    {
+        var (request, errors) = SubmitRequestJsonConsumer.Read(
+            Body($$"""{"requestId":"{{Guid.NewGuid()}}","text":"restart web in dev","principal":"{{Publisher}}"}"""), Publisher, Now);
+
+        errors.ShouldBeEmpty();
+        request!.Principal.ShouldBe(Publisher);
+        request.OnBehalfOf.ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("system")]
+    [InlineData("System")]
+    [InlineData("alertmanager:web-down")]
+    [InlineData("Alertmanager:anything")]
+    public void A_publisher_may_not_ask_in_a_name_of_the_platform(string name)
+    {
+        var body = Body($$"""{"requestId":"{{Guid.NewGuid()}}","text":"restart web in dev","principal":"{{name}}"}""");
+
+        var (request, errors) = SubmitRequestJsonConsumer.Read(body, Publisher, Now);
+        var (asUser, userErrors) = SubmitRequestJsonConsumer.Read(Body($$"""{"requestId":"{{Guid.NewGuid()}}","text":"restart web in dev","principal":"bob"}"""), name, Now);
+
+        request.ShouldBeNull();
+        errors.ShouldHaveSingleItem().ShouldContain("the platform's own names");
+        asUser.ShouldBeNull();
+        userErrors.ShouldHaveSingleItem().ShouldContain("has the name of the platform itself");
+    }
+
+    [Fact]
     public void Property_names_are_read_without_regard_to_case_and_dry_run_is_kept()
     {
         var (request, errors) = SubmitRequestJsonConsumer.Read(
-            Body("""{"RequestId":"8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d","Text":"restart web in dev","Principal":"bot","DryRun":true}"""), Now);
+            Body("""{"RequestId":"8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d","Text":"restart web in dev","Principal":"bot","DryRun":true}"""), Publisher, Now);
 
         errors.ShouldBeEmpty();
         request!.DryRun.ShouldBeTrue();
@@ -53,8 +86,8 @@ public sealed class SubmitRequestJsonTests
              "summary":"scale api down to two replicas","estimated_risk_level":"low","original_request":"scale api to 2 in staging"}
             """;
 
-        var (request, errors) = SubmitRequestJsonConsumer.Read(Body($$"""{"requestId":"{{Guid.NewGuid()}}","principal":"portal","intent":{{intent}}}"""), Now);
-        var (_, badErrors) = SubmitRequestJsonConsumer.Read(Body($$$"""{"requestId":"{{{Guid.NewGuid()}}}","principal":"portal","intent":{"operations":[]}}"""), Now);
+        var (request, errors) = SubmitRequestJsonConsumer.Read(Body($$"""{"requestId":"{{Guid.NewGuid()}}","principal":"portal","intent":{{intent}}}"""), Publisher, Now);
+        var (_, badErrors) = SubmitRequestJsonConsumer.Read(Body($$$"""{"requestId":"{{{Guid.NewGuid()}}}","principal":"portal","intent":{"operations":[]}}"""), Publisher, Now);
 
         errors.ShouldBeEmpty();
         request!.Intent!.Operations.ShouldHaveSingleItem().ResourceName.ShouldBe("api");
@@ -65,7 +98,7 @@ public sealed class SubmitRequestJsonTests
     [Fact]
     public void An_empty_object_is_rejected_naming_every_missing_field()
     {
-        var (request, errors) = SubmitRequestJsonConsumer.Read(Body("{}"), Now);
+        var (request, errors) = SubmitRequestJsonConsumer.Read(Body("{}"), Publisher, Now);
 
         request.ShouldBeNull();
         errors.Count.ShouldBe(3);
@@ -85,7 +118,7 @@ public sealed class SubmitRequestJsonTests
     [InlineData("""{"requestId":"8d1c3a52-5b1e-4c55-9f6e-2f0a4f8e1b7d","text":"restart web in dev","Text":"delete it","principal":"bot"}""", "property 'Text' appears twice")]
     public void A_body_that_is_not_a_valid_request_is_rejected_with_the_reason(string json, string reason)
     {
-        var (request, errors) = SubmitRequestJsonConsumer.Read(Body(json), Now);
+        var (request, errors) = SubmitRequestJsonConsumer.Read(Body(json), Publisher, Now);
 
         request.ShouldBeNull();
         errors.ShouldContain(e => e.Contains(reason));
@@ -93,12 +126,13 @@ public sealed class SubmitRequestJsonTests
 
     [Fact]
     public void Text_longer_than_the_bound_is_rejected() =>
-        SubmitRequestJsonConsumer.Read(Body($$"""{"requestId":"{{Guid.NewGuid()}}","principal":"bot","text":"{{new string('a', 2001)}}"}"""), Now)
+        SubmitRequestJsonConsumer.Read(Body($$"""{"requestId":"{{Guid.NewGuid()}}","principal":"bot","text":"{{new string('a', 2001)}}"}"""), Publisher, Now)
             .Errors.ShouldHaveSingleItem().ShouldContain("at most 2000 characters");
 
     [Fact]
-    public async Task Plain_json_sent_to_the_endpoint_on_the_in_memory_bus_is_forwarded_and_an_empty_object_is_not()
+    public async Task Plain_json_without_a_broker_validated_user_id_is_refused_and_starts_nothing()
     {
+        // The in-memory bus (serve) has no broker to vouch for a publisher: there is no user_id, whatever the body says.
         await using var provider = new ServiceCollection()
             .AddSingleton(TimeProvider.System)
             .AddMassTransitTestHarness(x => x.AddConsumer<SubmitRequestJsonConsumer, SubmitRequestJsonConsumerDefinition>())
@@ -116,12 +150,10 @@ public sealed class SubmitRequestJsonTests
         var endpoint = await harness.Bus.GetSendEndpoint(new Uri($"queue:{Endpoints.SubmitRequestJson}"));
         var id = Guid.NewGuid();
 
-        await SendRawAsync(endpoint, new Nothing());
         await SendRawAsync(endpoint, new ForeignSubmission(id.ToString(), "scale api to 2 in staging", "ci-pipeline"));
 
-        (await harness.Published.Any<SubmitRequest>(m => m.Context.Message.RequestId == id, ct)).ShouldBeTrue();
-        (await harness.Consumed.Any<SubmitRequestJsonBody>(m => m.Context.Message.Fields is null or { Count: 0 }, ct)).ShouldBeTrue();
-        harness.Published.Select<SubmitRequest>(ct).Select(m => m.Context.Message.RequestId).ShouldBe([id]);
+        (await harness.Consumed.Any<SubmitRequestJsonBody>(ct)).ShouldBeTrue();
+        harness.Published.Select<SubmitRequest>(ct).ShouldBeEmpty();
         await harness.Stop(ct);
     }
 
@@ -132,9 +164,6 @@ public sealed class SubmitRequestJsonTests
             context.Serializer = new SystemTextJsonRawMessageSerializer(RawSerializerOptions.AnyMessageType);
             context.ContentType = SystemTextJsonRawMessageSerializer.JsonContentType;
         }, TestContext.Current.CancellationToken);
-
-    /// <summary>Serializes as <c>{}</c>.</summary>
-    public sealed record Nothing;
 
     /// <summary>Serializes as <c>{"requestId":..,"text":..,"principal":..}</c>.</summary>
     public sealed record ForeignSubmission(string RequestId, string Text, string Principal);

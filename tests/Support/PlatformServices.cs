@@ -76,10 +76,22 @@ public static class PlatformServices
 
     private static string Sha256(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    /// <summary>Starts all five at once and waits until each answers /readyz; on a failure the started ones are stopped.</summary>
-    public static async Task<IReadOnlyDictionary<string, ServiceProcess>> StartAllAsync(IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// <paramref name="environment"/> with <paramref name="service"/>'s own broker URL (its own user, from
+    /// <see cref="RabbitMqVirtualHosts.CreateUsersAsync"/>), as every deployment gives each service.
+    /// </summary>
+    public static Dictionary<string, string> WithBrokerUser(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> brokerUrls,
+        string service) =>
+        new(environment) { ["Bus__RabbitMqUrl"] = brokerUrls[service] };
+
+    /// <summary>
+    /// Starts all five at once, each with its own broker user from <paramref name="brokerUrls"/> (service name to AMQP
+    /// URL), and waits until each answers /readyz; on a failure the started ones are stopped.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, ServiceProcess>> StartAllAsync(IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string> brokerUrls)
     {
-        var starting = All.Select(s => (s.Name, Task: ServiceProcess.StartAsync(s.Name, s.Assembly, environment))).ToList();
+        var starting = All.Select(s => (s.Name, Task: ServiceProcess.StartAsync(s.Name, s.Assembly, WithBrokerUser(environment, brokerUrls, s.Name)))).ToList();
         try
         {
             await Task.WhenAll(starting.Select(s => s.Task));

@@ -36,6 +36,45 @@ public sealed class RabbitMqVirtualHosts(string amqpUrl, Uri managementUrl)
         await http.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
     }
 
+    /// <summary>
+    /// One user per role of deploy/rabbitmq/permissions.json, named <c>&lt;vhost&gt;-&lt;role&gt;</c> with a random
+    /// password and the table's permissions on <paramref name="vhost"/> only; returns each role's AMQP URL.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> CreateUsersAsync(string vhost)
+    {
+        using var http = Management();
+        var urls = new Dictionary<string, string>();
+        foreach (var role in BrokerPermissions.Roles)
+        {
+            var user = UserName(vhost, role.Role);
+            var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            (await http.PutAsync($"api/users/{Uri.EscapeDataString(user)}", JsonContent.Create(new { password, tags = role.Tags }))).EnsureSuccessStatusCode();
+            (await http.PutAsync($"api/permissions/{Uri.EscapeDataString(vhost)}/{Uri.EscapeDataString(user)}",
+                JsonContent.Create(new { configure = role.Configure, write = role.Write, read = role.Read }))).EnsureSuccessStatusCode();
+            urls[role.Role] = new UriBuilder(amqpUrl)
+            {
+                UserName = Uri.EscapeDataString(user),
+                Password = password,
+                Path = "/" + Uri.EscapeDataString(vhost),
+            }.Uri.ToString();
+        }
+
+        return urls;
+    }
+
+    /// <summary>Deletes the users <see cref="CreateUsersAsync"/> made for <paramref name="vhost"/>.</summary>
+    public async Task DeleteUsersAsync(string vhost)
+    {
+        using var http = Management();
+        foreach (var role in BrokerPermissions.Roles)
+        {
+            await http.DeleteAsync($"api/users/{Uri.EscapeDataString(UserName(vhost, role.Role))}");
+        }
+    }
+
+    /// <summary>The broker user of <paramref name="role"/> in a test platform's virtual host.</summary>
+    public static string UserName(string vhost, string role) => $"{vhost}-{role}";
+
     /// <summary>An HTTP client for the management API, authenticated as the AMQP URL's user.</summary>
     public HttpClient Management()
     {

@@ -29,6 +29,8 @@ public sealed record RequestView
     public required string State { get; init; }
     public required bool Final { get; init; }
     public required string Principal { get; init; }
+    /// <summary>For raw JSON: the name the publisher asked for; <see cref="Principal"/> is its broker user.</summary>
+    public string? OnBehalfOf { get; init; }
     public required string Source { get; init; }
     public string? Text { get; init; }
     public bool DryRun { get; init; }

@@ -203,11 +203,11 @@ internal static class RequestEndpoints
             return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be confirmed.");
         }
 
-        if (state.RequiresSecondPerson() && string.Equals(state.Principal, principal.Name, StringComparison.Ordinal))
+        if (state.RequiresSecondPerson() && state.IsRequester(principal.Name))
         {
             await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "policy requires a second person: the requester cannot confirm it");
             return Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
-                $"Request {id} needs a second person (policy risk at or above the four-eyes level) and was submitted by {principal.Name}; another approver must confirm it.");
+                $"Request {id} needs a second person (policy risk at or above the four-eyes level) and was submitted by {state.Principal}{(state.OnBehalfOf is { } onBehalfOf ? $" on behalf of {onBehalfOf}" : "")}; another approver must confirm it.");
         }
 
         if (round is { } asked && asked != state.ConfirmationRound)
@@ -310,6 +310,7 @@ internal static class RequestEndpoints
             State = s.CurrentState,
             Final = RequestStateMachine.FinalStates.Contains(s.CurrentState),
             Principal = s.Principal,
+            OnBehalfOf = s.OnBehalfOf,
             Source = s.Source,
             Text = redactor.Redact(s.Text),
             DryRun = s.DryRun,

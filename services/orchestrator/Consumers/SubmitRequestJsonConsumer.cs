@@ -20,9 +20,12 @@ public sealed class SubmitRequestJsonBody
 
 /// <summary>
 /// Plain JSON from a publisher that is not MassTransit (a script, another language, rabbitmqadmin): checked here
-/// field by field, then forwarded to the request saga as a SubmitRequest. A body that is not a valid request is
-/// logged with the reason and dropped, and starts nothing; a body that is not JSON at all fails deserialization
-/// and lands in the <c>submit-request-json_error</c> queue.
+/// field by field, then forwarded to the request saga as a SubmitRequest. The requester is the broker user RabbitMQ
+/// validated (the message's <c>user_id</c> property, which the broker refuses unless it names the connection's own
+/// user); the body's <c>principal</c> is only who the publisher asks for (<see cref="SubmitRequest.OnBehalfOf"/>).
+/// A message without <c>user_id</c>, or a body that is not a valid request, is logged with the reason and dropped,
+/// and starts nothing; a body that is not JSON at all fails deserialization and lands in the
+/// <c>submit-request-json_error</c> queue.
 /// </summary>
 public sealed class SubmitRequestJsonConsumer(TimeProvider time, ILogger<SubmitRequestJsonConsumer> logger) : IConsumer<SubmitRequestJsonBody>
 {
@@ -33,22 +36,54 @@ public sealed class SubmitRequestJsonConsumer(TimeProvider time, ILogger<SubmitR
 
     public async Task Consume(ConsumeContext<SubmitRequestJsonBody> context)
     {
-        var (request, errors) = Read(context.Message.Fields ?? [], time.GetUtcNow());
-        if (request is null)
+        var publisher = BrokerUser(context);
+        if (string.IsNullOrEmpty(publisher))
         {
-            logger.LogWarning("Rejected a message on {Endpoint} (message id {MessageId}): {Reasons}; no request was created",
-                Endpoints.SubmitRequestJson, context.MessageId, string.Join("; ", errors));
+            logger.LogWarning("Rejected a message on {Endpoint} (message id {MessageId}): it has no user_id property; set user_id to your broker user name "
+                + "(RabbitMQ checks it), no request was created", Endpoints.SubmitRequestJson, context.MessageId);
             return;
         }
 
-        logger.LogInformation("Request {RequestId} submitted as JSON on {Endpoint} by {Principal}", request.RequestId, Endpoints.SubmitRequestJson, request.Principal);
+        var (request, errors) = Read(context.Message.Fields ?? [], publisher, time.GetUtcNow());
+        if (request is null)
+        {
+            logger.LogWarning("Rejected a message on {Endpoint} from broker user {Publisher} (message id {MessageId}): {Reasons}; no request was created",
+                Endpoints.SubmitRequestJson, publisher, context.MessageId, string.Join("; ", errors));
+            return;
+        }
+
+        logger.LogInformation("Request {RequestId} submitted as JSON on {Endpoint} by broker user {Principal} on behalf of {OnBehalfOf}",
+            request.RequestId, Endpoints.SubmitRequestJson, request.Principal, request.OnBehalfOf ?? request.Principal);
         await context.Publish(request, context.CancellationToken);
     }
 
-    /// <summary>The request the body describes, or null and every reason it does not describe one.</summary>
-    public static (SubmitRequest? Request, IReadOnlyList<string> Errors) Read(IReadOnlyDictionary<string, JsonElement> body, DateTimeOffset now)
+    /// <summary>
+    /// The broker user that published the message, as RabbitMQ validated it: the AMQP <c>user_id</c> property, which the
+    /// broker only lets through when it equals the publishing connection's user. Null on any other transport (the
+    /// in-memory bus of <c>serve</c> has no broker to vouch for anyone) and when the publisher did not set it.
+    /// </summary>
+    public static string? BrokerUser(ConsumeContext context) =>
+        context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var amqp) ? amqp.Properties.UserId : null;
+
+    /// <summary>
+    /// Names only the platform itself acts under: the saga's <c>system</c> and the remediation rules'
+    /// <c>alertmanager:&lt;rule&gt;</c>. A publisher may not ask in them.
+    /// </summary>
+    public static bool IsPlatformName(string name) =>
+        string.Equals(name, "system", StringComparison.OrdinalIgnoreCase) || name.StartsWith("alertmanager:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The request the body describes, published by broker user <paramref name="publisher"/>, or null and every reason
+    /// it does not describe one.
+    /// </summary>
+    public static (SubmitRequest? Request, IReadOnlyList<string> Errors) Read(IReadOnlyDictionary<string, JsonElement> body, string publisher, DateTimeOffset now)
     {
         var errors = new List<string>();
+        if (IsPlatformName(publisher))
+        {
+            errors.Add($"broker user '{publisher}' has the name of the platform itself; publish as a user of your own");
+        }
+
         var fields = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in body)
         {
@@ -76,6 +111,10 @@ public sealed class SubmitRequestJsonConsumer(TimeProvider time, ILogger<SubmitR
         else if ((principal = principal!.Trim()).Length > MaxPrincipal)
         {
             errors.Add($"'principal' must be at most {MaxPrincipal} characters");
+        }
+        else if (IsPlatformName(principal))
+        {
+            errors.Add($"'principal' may not be '{principal}': 'system' and 'alertmanager:*' are the platform's own names");
         }
 
         var hasText = fields.TryGetValue("text", out var textElement) && textElement.ValueKind != JsonValueKind.Null;
@@ -130,7 +169,9 @@ public sealed class SubmitRequestJsonConsumer(TimeProvider time, ILogger<SubmitR
             Text = text,
             Intent = intent,
             DryRun = dryRun,
-            Principal = principal!,
+            Principal = publisher,
+            // Asking for itself is no "on behalf of".
+            OnBehalfOf = string.Equals(principal, publisher, StringComparison.Ordinal) ? null : principal,
             // Whatever the body claims, it came over the bus; the time is when the platform took it.
             Source = "bus",
             SubmittedAt = now,

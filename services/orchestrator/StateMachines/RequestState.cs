@@ -11,6 +11,8 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     public string CurrentState { get; set; } = "";
 
     public string Principal { get; set; } = "";
+    /// <summary>For raw JSON: the name the publisher asked for (see <see cref="SubmitRequest.OnBehalfOf"/>).</summary>
+    public string? OnBehalfOf { get; set; }
     public string Source { get; set; } = "";
     public string? Text { get; set; }
     public bool DryRun { get; set; }
@@ -54,4 +56,12 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     /// <summary>Why the request ended where it did, for people.</summary>
     public string? Outcome { get; set; }
     public List<string> Reasons { get; set; } = [];
+
+    /// <summary>
+    /// Whether <paramref name="principal"/> is this request's requester for four-eyes: the verified principal, or the
+    /// name a raw-JSON publisher asked for. Compared without regard to case: a near-miss spelling is the same person.
+    /// </summary>
+    public bool IsRequester(string principal) =>
+        string.Equals(principal, Principal, StringComparison.OrdinalIgnoreCase)
+        || (OnBehalfOf is { } onBehalfOf && string.Equals(principal, onBehalfOf, StringComparison.OrdinalIgnoreCase));
 }

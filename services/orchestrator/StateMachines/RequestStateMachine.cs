@@ -145,6 +145,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         var m = c.Message;
         var now = time.GetUtcNow();
         c.Saga.Principal = m.Principal;
+        c.Saga.OnBehalfOf = m.OnBehalfOf;
         c.Saga.Source = m.Source;
         c.Saga.Text = m.Text;
         c.Saga.DryRun = m.DryRun;
@@ -159,7 +160,8 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             SubmittedAt = c.Saga.SubmittedAt,
         });
         c.Saga.Deadline = now + options.ParseTimeout;
-        await MoveTo(c, Parsing, m.Principal, m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent");
+        await MoveTo(c, Parsing, m.Principal, (m.Intent is null ? $"submitted from {m.Source} as text" : $"submitted from {m.Source} with an intent")
+            + (m.OnBehalfOf is { } onBehalfOf ? $", on behalf of {onBehalfOf}" : ""));
     }
 
     private async Task OnParsed(BehaviorContext<RequestState, IntentParsed> c)
@@ -235,7 +237,7 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             return;
         }
 
-        if (c.Saga.RequiresSecondPerson() && string.Equals(c.Message.Principal, c.Saga.Principal, StringComparison.Ordinal))
+        if (c.Saga.RequiresSecondPerson() && c.Saga.IsRequester(c.Message.Principal))
         {
             // The API refuses this first; the saga refuses it again for publishers that bypass the API.
             await Audit(c, "confirmation-refused", c.Message.Principal, "policy requires a second person: the requester cannot confirm it", "refused");
