@@ -11,12 +11,14 @@ using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.TestSupport;
 
 // Requests through the distributed platform (five processes on RabbitMQ) against the sandbox cluster, next to
-// the bare KubernetesClient calls the same operations need. Figures are printed, never asserted.
-//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K]
+// the bare KubernetesClient calls the same operations need, with where the platform's time goes (the services' spans,
+// exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
+// Figures are printed, never asserted.
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json]
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)]");
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)]");
     return 2;
 }
 
@@ -39,6 +41,7 @@ catch (HttpRequestException e)
 
 var work = Directory.CreateTempSubdirectory("k8s-agent-bench-");
 var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Seed = "demo" });
+var receiver = await OtlpReceiver.StartAsync();
 IReadOnlyDictionary<string, ServiceProcess> services = new Dictionary<string, ServiceProcess>();
 try
 {
@@ -50,6 +53,12 @@ try
     // Verification polls as often as the bare client below does, so the comparison is of the pipeline, not of two poll intervals.
     environment["Executor__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
     environment["Rollback__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
+    // Spans for the per-stage breakdown; a queue large enough that none is dropped at concurrency 16.
+    environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint;
+    environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+    environment["OTEL_BSP_SCHEDULE_DELAY"] = "500";
+    environment["OTEL_BSP_MAX_QUEUE_SIZE"] = "65536";
+    environment["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096";
     var started = Stopwatch.GetTimestamp();
     services = await PlatformServices.StartAllAsync(environment, brokerUsers);
     Console.WriteLine($"five services ready on RabbitMQ in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
@@ -72,10 +81,10 @@ try
     var reads = settings.Requests - half;
     var results = new List<(string Operation, Measurement Platform, Measurement Bare)>
     {
-        ("get_status (read deployment)",
+        ("get_status",
             await Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d))),
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
-        ("scale (patch scale, wait until ready)",
+        ("scale",
             await Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
                 async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d)))),
             await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
@@ -89,16 +98,33 @@ try
     Console.WriteLine($"{"",-40}{"n",5}{"ok",5}{"req/s",9}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}");
     foreach (var (operation, viaPlatform, bare) in results)
     {
-        Console.WriteLine(operation);
+        Console.WriteLine(operation == "get_status" ? "get_status (read deployment)" : "scale (patch scale, wait until ready)");
         Console.WriteLine(viaPlatform.Row());
         Console.WriteLine(bare.Row());
         Console.WriteLine(Measurement.RatioRow(viaPlatform, bare));
+    }
+
+    // Resident memory before the stage breakdown waits for the last spans, so it is the memory under the load just run.
+    var rss = services.ToDictionary(s => s.Key, s => s.Value.ResidentMegabytes());
+    Console.WriteLine();
+    Console.WriteLine("resident memory at the end (VmRSS, MB): " + string.Join(", ", rss.Select(r => $"{r.Key} {r.Value:0}")));
+
+    var spans = await SettledSpansAsync(receiver);
+    var stages = results.ToDictionary(r => r.Operation, r => Stages.Of(spans, r.Platform.StartedAt, r.Platform.EndedAt, r.Platform.Latencies.Count));
+    foreach (var (operation, figures) in stages)
+    {
+        Stages.Print(operation, figures, rows: 25);
     }
 
     var failures = results.Sum(r => r.Platform.Failed);
     if (failures > 0)
     {
         Console.WriteLine($"{failures} platform request(s) did not complete; their latency is still counted. Last states: {string.Join(", ", platform.UnexpectedStates.Take(5))}");
+    }
+
+    if (settings.Json)
+    {
+        Console.WriteLine(JsonReport.Of(results, stages, rss));
     }
 
     return 0;
@@ -110,27 +136,43 @@ finally
         await service.DisposeAsync();
     }
 
+    await receiver.DisposeAsync();
     await sandbox.DisposeAsync();
     await virtualHosts.DeleteAsync(virtualHost);
     await virtualHosts.DeleteUsersAsync(virtualHost);
     work.Delete(recursive: true);
 }
 
+// The exporters send every OTEL_BSP_SCHEDULE_DELAY; the spans are all in once two reads a second apart agree.
+static async Task<IReadOnlyList<ReceivedSpan>> SettledSpansAsync(OtlpReceiver receiver)
+{
+    var count = -1;
+    for (var i = 0; i < 30 && receiver.Spans.Count != count; i++)
+    {
+        count = receiver.Spans.Count;
+        await Task.Delay(TimeSpan.FromSeconds(1));
+    }
+
+    return receiver.Spans;
+}
+
 namespace K8sAgentPlatform.Bench.Pipeline
 {
-    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments)
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json)
     {
         public static BenchSettings? Parse(string[] args)
         {
             var requests = 40;
             var concurrency = 4;
             var deployments = 8;
+            var json = false;
             for (var i = 0; i < args.Length; i++)
             {
                 var ok = args[i] switch
                 {
                     "--concurrency" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out concurrency),
                     "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
+                    "--json" => json = true,
                     _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
                 };
                 if (!ok)
@@ -139,7 +181,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 }
             }
 
-            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments) : null;
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json) : null;
         }
     }
 
@@ -266,18 +308,21 @@ namespace K8sAgentPlatform.Bench.Pipeline
     /// </summary>
     internal sealed class Measurement
     {
-        private Measurement(string name, List<double> latencies, int failed, TimeSpan wall)
+        private Measurement(string name, List<double> latencies, int failed, TimeSpan wall, DateTimeOffset startedAt)
         {
             Name = name;
             Latencies = latencies;
             Failed = failed;
             Wall = wall;
+            StartedAt = startedAt;
         }
 
         public string Name { get; }
         public List<double> Latencies { get; }
         public int Failed { get; }
         public TimeSpan Wall { get; }
+        public DateTimeOffset StartedAt { get; }
+        public DateTimeOffset EndedAt => StartedAt + Wall;
         public double Throughput => Latencies.Count / Wall.TotalSeconds;
 
         public static async Task<Measurement> RunAsync(string name, int count, int concurrency, IReadOnlyList<string> deployments, Func<string, Task<bool>> operation)
@@ -285,6 +330,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var latencies = new List<double>();
             var failed = 0;
             var next = -1;
+            var startedAt = DateTimeOffset.UtcNow;
             var started = Stopwatch.GetTimestamp();
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async lane =>
             {
@@ -301,7 +347,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     }
                 }
             }));
-            return new Measurement(name, latencies, failed, Stopwatch.GetElapsedTime(started));
+            return new Measurement(name, latencies, failed, Stopwatch.GetElapsedTime(started), startedAt);
         }
 
         public double Percentile(double p)

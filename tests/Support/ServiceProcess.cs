@@ -24,6 +24,26 @@ public sealed class ServiceProcess : IAsyncDisposable
     public string Name { get; }
     public string Url { get; }
     public bool HasExited => process.HasExited;
+    public int Id => process.Id;
+
+    /// <summary>Resident memory now (VmRSS in /proc/&lt;pid&gt;/status), in MB; null where there is no /proc or the process is gone.</summary>
+    public double? ResidentMegabytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            var kilobytes = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+            return kilobytes is null ? null : long.Parse(kilobytes, System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     public string Output
     {

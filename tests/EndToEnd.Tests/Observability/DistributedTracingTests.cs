@@ -1,3 +1,5 @@
+using K8sAgentPlatform.TestSupport;
+
 namespace K8sAgentPlatform.EndToEnd.Tests.Observability;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -5,14 +6,18 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace K8sAgentPlatform.EndToEnd.Tests.Observability;
+namespace K8sAgentPlatform.TestSupport;
 
-/// <summary>One span as exported over OTLP, reduced to what a test needs to rebuild a trace.</summary>
-public sealed record ReceivedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name, int Kind);
+/// <summary>One span as exported over OTLP, reduced to what a test needs to rebuild a trace and a benchmark to time it.</summary>
+public sealed record ReceivedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name, int Kind,
+    ulong StartUnixNano = 0, ulong EndUnixNano = 0)
+{
+    public double DurationMs => EndUnixNano > StartUnixNano ? (EndUnixNano - StartUnixNano) / 1e6 : 0;
+}
 
 /// <summary>
-/// An OTLP/HTTP endpoint (http/protobuf) in the test process: the services export their spans here
-/// (OTEL_EXPORTER_OTLP_ENDPOINT), and the test reads them back. Metrics and logs posted to it are accepted and dropped.
+/// An OTLP/HTTP endpoint (http/protobuf) in the test or benchmark process: the services export their spans here
+/// (OTEL_EXPORTER_OTLP_ENDPOINT), and the caller reads them back. Metrics and logs posted to it are accepted and dropped.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -58,7 +63,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
 /// <summary>
 /// Reads the few fields of an ExportTraceServiceRequest a test needs (opentelemetry/proto/trace/v1/trace.proto):
 /// resource_spans(1) { resource(1) { attributes(1) }, scope_spans(2) { spans(2) { trace_id(1), span_id(2),
-/// parent_span_id(4), name(5), kind(6) } } }. Everything else is skipped by its wire type.
+/// parent_span_id(4), name(5), kind(6), start_time_unix_nano(7), end_time_unix_nano(8) } } }. Everything else is skipped by its wire type.
 /// </summary>
 public static class OtlpTraces
 {
@@ -137,6 +142,7 @@ public static class OtlpTraces
     {
         string traceId = "", spanId = "", parent = "", name = "";
         var kind = 0;
+        ulong start = 0, end = 0;
         foreach (var (f, value) in Fields(span, varints: v => kind = (int)v.Value, varintField: 6))
         {
             switch (f)
@@ -145,13 +151,15 @@ public static class OtlpTraces
                 case 2: spanId = Convert.ToHexStringLower(value); break;
                 case 4: parent = Convert.ToHexStringLower(value); break;
                 case 5: name = Encoding.UTF8.GetString(value); break;
+                case 7 when value.Length == 8: start = BinaryPrimitives.ReadUInt64LittleEndian(value); break;
+                case 8 when value.Length == 8: end = BinaryPrimitives.ReadUInt64LittleEndian(value); break;
             }
         }
 
-        return new ReceivedSpan(service, traceId, spanId, parent, name, kind);
+        return new ReceivedSpan(service, traceId, spanId, parent, name, kind, start, end);
     }
 
-    /// <summary>The length-delimited fields of a message, in order; varints of <paramref name="varintField"/> go to <paramref name="varints"/>.</summary>
+    /// <summary>The length-delimited and fixed64 fields of a message, in order; varints of <paramref name="varintField"/> go to <paramref name="varints"/>.</summary>
     private static List<(int Field, byte[] Value)> Fields(byte[] message, Action<(int Field, ulong Value)>? varints = null, int varintField = -1)
     {
         var fields = new List<(int, byte[])>();
@@ -170,7 +178,10 @@ public static class OtlpTraces
                     }
 
                     break;
-                case 1: position += 8; break;
+                case 1:
+                    fields.Add((field, message[position..(position + 8)]));
+                    position += 8;
+                    break;
                 case 2:
                     var length = (int)Varint(message, ref position);
                     fields.Add((field, message[position..(position + length)]));
