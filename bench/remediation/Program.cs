@@ -50,6 +50,7 @@ var overrides = new Dictionary<string, string?>
 {
     ["Remediation:RulesFile"] = rules,
     ["Remediation:WebhookTokenSha256"] = TokenFile.Hash(WebhookToken),
+    ["Remediation:AlertmanagerUrl"] = "http://127.0.0.1:9", // no effectiveness checks are measured here
     // The cap is raised to the number of fingerprints, so the count measures deduplication, not the cap
     // (with the default 5, the rest are refused until Alertmanager repeats them, which this storm does not wait for).
     ["Remediation:MaxConcurrent"] = fingerprints.ToString(CultureInfo.InvariantCulture),

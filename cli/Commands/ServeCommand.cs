@@ -14,6 +14,7 @@ internal static class ServeCommand
         var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Run against this cluster instead of the built-in sandbox." };
         var seed = new Option<string?>("--seed") { Description = "Seed for the sandbox cluster (demo: namespaces, nodes, deployments).", DefaultValueFactory = _ => "demo" };
         var rules = new Option<FileInfo?>("--remediation-rules") { Description = "Alertmanager remediation rules (YAML); turns on POST /webhooks/alertmanager with a webhook token printed at start." };
+        var alertmanager = new Option<Uri?>("--alertmanager-url") { Description = "The Alertmanager whose API the effectiveness check asks (with --remediation-rules; e.g. http://127.0.0.1:9093). Only this URL is ever requested." };
         var policy = new Option<FileInfo?>("--policy") { Description = "Policy file (YAML, see services/policy/policy.example.yaml); checked at start, every error with its line and key. Default: the built-in policy." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Where snapshots, the audit log and tokens are kept (default: the user's data directory)." };
         var command = new Command("serve", "Run the whole platform in this process: API, saga, intent, policy, executor and rollback (and the\n" +
@@ -21,7 +22,7 @@ internal static class ServeCommand
             "cluster unless --kubeconfig is given. Prints the API URL;\n" +
             "the client commands (ask, requests, confirm, ...) find it and their tokens by themselves. Ctrl-C stops it.")
         {
-            port, kubeconfig, seed, policy, data, rules,
+            port, kubeconfig, seed, policy, data, rules, alertmanager,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -47,12 +48,20 @@ internal static class ServeCommand
                 return 2;
             }
 
+            var alertmanagerUrl = result.GetValue(alertmanager);
+            if (rulesFile is not null && alertmanagerUrl is null)
+            {
+                await result.InvocationConfiguration.Error.WriteLineAsync("k8s-agent serve: --remediation-rules needs --alertmanager-url URL: the effectiveness check asks only that Alertmanager.");
+                return 2;
+            }
+
             // The webhook token is made per run like the API tokens; the server keeps only its hash.
             var webhookToken = rulesFile is null ? null : TokenFile.GenerateToken();
             var overrides = rulesFile is null ? null : new Dictionary<string, string?>
             {
                 ["Remediation:RulesFile"] = rulesFile.FullName,
                 ["Remediation:WebhookTokenSha256"] = TokenFile.Hash(webhookToken!),
+                ["Remediation:AlertmanagerUrl"] = alertmanagerUrl!.ToString(),
             };
             var dataDirectory = result.GetValue(data)?.FullName ?? DefaultDataDirectory();
             var settings = new EmbeddedSettings(result.GetValue(port), kube?.FullName, result.GetValue(seed), dataDirectory, Overrides: overrides,

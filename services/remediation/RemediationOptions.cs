@@ -15,7 +15,10 @@ public sealed class RemediationOptions : IValidatableObject
     /// <summary>Hex SHA-256 of the bearer token Alertmanager sends (http_config.authorization.credentials); never the token.</summary>
     public string? WebhookTokenSha256 { get; set; }
 
-    /// <summary>Alertmanager's base URL for the effectiveness check; without it the notification's externalURL is used.</summary>
+    /// <summary>
+    /// The Alertmanager the effectiveness check asks (required with a rules file). Only this URL is ever requested: a
+    /// notification's externalURL is someone else's to set and is never fetched.
+    /// </summary>
     public string? AlertmanagerUrl { get; set; }
 
     [Range(1, 1000)]
@@ -52,9 +55,14 @@ public sealed class RemediationOptions : IValidatableObject
                 [nameof(WebhookTokenSha256)]);
         }
 
-        if (AlertmanagerUrl is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
+        if (AlertmanagerUrl is not { Length: > 0 } url)
         {
-            yield return new ValidationResult($"{Section}:AlertmanagerUrl must be an absolute URL, got '{url}'", [nameof(AlertmanagerUrl)]);
+            yield return new ValidationResult($"{Section}:AlertmanagerUrl is required with a rules file: the effectiveness check asks only the Alertmanager " +
+                "configured here (e.g. http://alertmanager:9093), never a URL taken from a notification", [nameof(AlertmanagerUrl)]);
+        }
+        else if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+        {
+            yield return new ValidationResult($"{Section}:AlertmanagerUrl must be an absolute http(s) URL, got '{url}'", [nameof(AlertmanagerUrl)]);
         }
 
         string? failure = null;

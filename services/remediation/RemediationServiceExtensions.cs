@@ -34,7 +34,14 @@ public static class RemediationServiceExtensions
 
         builder.Services.AddOptions<RemediationOptions>().BindConfiguration(RemediationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHttpClient(RemediationTracker.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        // The configured Alertmanager only: no redirects (they could lead anywhere), a capped answer, a short timeout;
+        // any failure leaves the check unknown, and unknown ends as unverified at its deadline.
+        builder.Services.AddHttpClient(RemediationTracker.HttpClientName, c =>
+            {
+                c.Timeout = TimeSpan.FromSeconds(10);
+                c.MaxResponseContentBufferSize = RemediationTracker.MaxAnswerBytes;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         builder.Services.TryAddSingleton(sp => RemediationRulesFile.Load(sp.GetRequiredService<IOptions<RemediationOptions>>().Value.RulesFile!));
         builder.Services.TryAddSingleton<RemediationCoordinator>();
         builder.Services.TryAddSingleton<RemediationTracker>();

@@ -13,7 +13,7 @@ public sealed class OfflineParserCorpusTests
     private static readonly OfflineIntentParser Parser = new();
     private static readonly ClusterContext Context = new(["dev", "staging", "production", "prod-eu", "qa"], ["production"]);
 
-    private static readonly IReadOnlyList<(string Category, string Text, string Expected)> Cases = Load();
+    private static readonly IReadOnlyList<(string Category, string Text, string Expected)> Cases = PhrasingCorpus.Load();
 
     public static TheoryData<string, string, string> Corpus
     {
@@ -139,34 +139,4 @@ public sealed class OfflineParserCorpusTests
     public void A_request_longer_than_the_intent_can_carry_is_refused_before_it_is_read() =>
         Parser.Parse(string.Concat(Enumerable.Repeat("restart cart in qa and ", 100)), Context)
             .ShouldBeOfType<IntentParseFailed>().Message.ShouldContain("original_request: must be at most 2000 characters");
-
-    private static List<(string, string, string)> Load()
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "Phrasings", "corpus.txt");
-        var cases = new List<(string, string, string)>();
-        var category = "";
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.StartsWith("## ", StringComparison.Ordinal))
-            {
-                category = line[3..].Trim();
-                continue;
-            }
-
-            if (line.StartsWith('#') || string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            var arrow = line.LastIndexOf(" => ", StringComparison.Ordinal);
-            if (arrow < 0)
-            {
-                throw new InvalidDataException($"corpus line without ' => ': {line}");
-            }
-
-            cases.Add((category, line[..arrow].Replace("\\n", "\n", StringComparison.Ordinal), line[(arrow + 4)..].Trim()));
-        }
-
-        return cases;
-    }
 }

@@ -32,6 +32,7 @@ public sealed class CoordinatorTests
             BreakerWindow = TimeSpan.FromMinutes(10),
             BreakerOpenFor = TimeSpan.FromMinutes(30),
             EffectivenessWindow = TimeSpan.FromMinutes(5),
+            AlertmanagerUrl = ConfiguredAlertmanager,
         });
         coordinator = new RemediationCoordinator(rules, options, time, audit, NullLogger<RemediationCoordinator>.Instance);
     }
@@ -42,6 +43,31 @@ public sealed class CoordinatorTests
             submitted.Add((id, plan, principal));
             return Task.CompletedTask;
         }, CancellationToken.None);
+
+    private const string ConfiguredAlertmanager = "http://alertmanager.monitoring:9093";
+
+    [Fact]
+    public async Task The_effectiveness_check_asks_only_the_configured_Alertmanager_never_the_notifications_externalURL()
+    {
+        var notification = new Alertmanager.AlertmanagerNotification("webhook", "http://169.254.169.254/latest/meta-data", [Alerts.CrashLooping("f1", "web")]);
+
+        await coordinator.HandleAsync(notification, (_, _, _, _) => Task.CompletedTask, CancellationToken.None);
+
+        coordinator.InFlight.ShouldHaveSingleItem().AlertmanagerUrl.ShouldBe(ConfiguredAlertmanager);
+    }
+
+    [Fact]
+    public void Remediation_without_a_configured_Alertmanager_does_not_start()
+    {
+        var options = new RemediationOptions { RulesFile = "rules.yaml", WebhookTokenSha256 = new string('a', 64) };
+
+        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+
+        errors.ShouldContain(e => e!.StartsWith("Remediation:AlertmanagerUrl is required"));
+        options.AlertmanagerUrl = "file:///etc/passwd";
+        options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).Select(e => e.ErrorMessage)
+            .ShouldContain(e => e!.StartsWith("Remediation:AlertmanagerUrl must be an absolute http(s) URL"));
+    }
 
     private async Task<string> Outcome(Alert alert) => (await Fire(alert)).ShouldHaveSingleItem().Outcome;
 

@@ -19,9 +19,9 @@ public sealed class OptionsTests
     {
         var rules = Path.Combine(Repository.Root, "deploy", "alertmanager", "remediation-rules.yaml");
 
-        Problems(new RemediationOptions { RulesFile = rules, WebhookTokenSha256 = "k8sa_plain-token" })
+        Problems(new RemediationOptions { RulesFile = rules, WebhookTokenSha256 = "k8sa_plain-token", AlertmanagerUrl = "http://127.0.0.1:9093" })
             .ShouldHaveSingleItem().ShouldContain("Remediation:WebhookTokenSha256");
-        Problems(new RemediationOptions { RulesFile = rules, WebhookTokenSha256 = TokenFile.Hash("k8sa_x") }).ShouldBeEmpty();
+        Problems(new RemediationOptions { RulesFile = rules, WebhookTokenSha256 = TokenFile.Hash("k8sa_x"), AlertmanagerUrl = "http://127.0.0.1:9093" }).ShouldBeEmpty();
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class OptionsTests
         File.WriteAllText(file, "rules:\n  - name: a\n    matchers: ['alertname=\"X\"']\n    txt: restart web\n");
         try
         {
-            var problem = Problems(new RemediationOptions { RulesFile = file, WebhookTokenSha256 = TokenFile.Hash("k8sa_x") }).ShouldHaveSingleItem();
+            var problem = Problems(new RemediationOptions { RulesFile = file, WebhookTokenSha256 = TokenFile.Hash("k8sa_x"), AlertmanagerUrl = "http://127.0.0.1:9093" }).ShouldHaveSingleItem();
 
             problem.ShouldContain("Remediation:RulesFile");
             problem.ShouldContain("line 4, column 5: rules[0].txt: unknown key");

@@ -15,6 +15,7 @@ internal sealed class TestPlatform : IAsyncDisposable
 {
     public const string WebhookToken = "k8sa_test-alertmanager-webhook-token";
     public const string AdminToken = "k8sa_test-admin-token";
+    public const string UnansweredAlertmanager = "http://127.0.0.1:9";
 
     private readonly DirectoryInfo work;
 
@@ -39,6 +40,8 @@ internal sealed class TestPlatform : IAsyncDisposable
         {
             ["Remediation:RulesFile"] = rules,
             ["Remediation:WebhookTokenSha256"] = TokenFile.Hash(WebhookToken),
+            // A port nothing answers on, unless a test names its Alertmanager: checks then end as unverified.
+            ["Remediation:AlertmanagerUrl"] = UnansweredAlertmanager,
             ["Remediation:PollInterval"] = "00:00:00.200",
             ["Auth:Tokens:0:Name"] = "root",
             ["Auth:Tokens:0:Sha256"] = TokenFile.Hash(AdminToken),

@@ -72,6 +72,7 @@ public static class PlatformServices
         {
             ["Remediation__RulesFile"] = rulesFile,
             ["Remediation__WebhookTokenSha256"] = Sha256(WebhookToken),
+            ["Remediation__AlertmanagerUrl"] = "http://127.0.0.1:9",
         };
 
     private static string Sha256(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));

@@ -158,8 +158,8 @@ public sealed class RemediationCoordinator(
             refusal = Refusal(alert, rule, plan, now);
             if (refusal is null)
             {
-                inFlight[alert.Fingerprint] = new InFlightRemediation(id, rule.Name, plan.Resource, alert,
-                    options.Value.AlertmanagerUrl is { Length: > 0 } url ? url : notification.ExternalUrl, now);
+                // Only the configured Alertmanager is asked later; the notification's externalURL is never fetched.
+                inFlight[alert.Fingerprint] = new InFlightRemediation(id, rule.Name, plan.Resource, alert, options.Value.AlertmanagerUrl, now);
                 maxInFlight = Math.Max(maxInFlight, inFlight.Count);
                 submittedPerFingerprint[alert.Fingerprint] = submittedPerFingerprint.GetValueOrDefault(alert.Fingerprint) + 1;
             }

@@ -24,6 +24,9 @@ public sealed class RemediationTracker(
 {
     public const string HttpClientName = "alertmanager";
 
+    /// <summary>The largest answer read from Alertmanager; a larger one fails the check (unknown, then unverified).</summary>
+    public const int MaxAnswerBytes = 1024 * 1024;
+
     /// <summary>One pass over the effectiveness checks that are due.</summary>
     public async Task TrackOnceAsync(CancellationToken cancellationToken = default)
     {
