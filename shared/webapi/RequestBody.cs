@@ -69,6 +69,24 @@ public static class RequestBody
         }
     }
 
+    /// <summary>An optional string field, trimmed; null when absent or null; an error when not a string or longer than <paramref name="maxLength"/>.</summary>
+    public static string? OptionalString(JsonElement body, string name, int maxLength, List<FieldError> errors)
+    {
+        if (!body.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var value = element.ValueKind == JsonValueKind.String ? element.GetString()!.Trim() : null;
+        if (value is null || value.Length > maxLength)
+        {
+            errors.Add(new FieldError(name, $"must be a string of at most {maxLength} characters"));
+            return null;
+        }
+
+        return value.Length == 0 ? null : value;
+    }
+
     public static IResult TooLarge(HttpContext http) =>
         Problems.Of(StatusCodes.Status413PayloadTooLarge, "The body is too large",
             $"Bodies are limited to {http.RequestServices.GetRequiredService<IOptions<BodyLimitOptions>>().Value.MaxBodyBytes} bytes.");

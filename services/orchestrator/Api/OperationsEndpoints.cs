@@ -64,14 +64,7 @@ internal static class OperationsEndpoints
             resource = ReadResource(resourceElement, errors);
         }
 
-        if (body.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind != JsonValueKind.Null)
-        {
-            reason = reasonElement.ValueKind == JsonValueKind.String ? reasonElement.GetString()!.Trim() : null;
-            if (reason is null || reason.Length > Bounds.MaxReason)
-            {
-                errors.Add(new FieldError("reason", $"must be a string of at most {Bounds.MaxReason} characters"));
-            }
-        }
+        reason = RequestBody.OptionalString(body, "reason", Contracts.Intent.Bounds.MaxReason, errors);
 
         if (errors.Count > 0)
         {

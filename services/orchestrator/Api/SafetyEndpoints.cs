@@ -40,15 +40,7 @@ internal static class SafetyEndpoints
         }
 
         var errors = RequestBody.Unknown(body, "reason");
-        string? reason = null;
-        if (body.TryGetProperty("reason", out var element) && element.ValueKind != JsonValueKind.Null)
-        {
-            reason = element.ValueKind == JsonValueKind.String ? element.GetString()!.Trim() : null;
-            if (reason is null || reason.Length > Contracts.Intent.Bounds.MaxReason)
-            {
-                errors.Add(new FieldError("reason", $"must be a string of at most {Contracts.Intent.Bounds.MaxReason} characters"));
-            }
-        }
+        var reason = RequestBody.OptionalString(body, "reason", Contracts.Intent.Bounds.MaxReason, errors);
 
         if (errors.Count > 0)
         {
