@@ -32,6 +32,7 @@ public sealed class ApiHost : IAsyncDisposable
     public static class Tokens
     {
         public const string Alice = "k8sa_alice-operator-token";
+        public const string Dave = "k8sa_dave-operator-token";
         public const string Bob = "k8sa_bob-approver-token";
         public const string Carol = "k8sa_carol-approver-token";
         public const string Victor = "k8sa_victor-viewer-token";
@@ -96,7 +97,7 @@ public sealed class ApiHost : IAsyncDisposable
         };
         (string Name, string Token, string Role)[] principals =
         [
-            ("alice", Tokens.Alice, "operator"), ("bob", Tokens.Bob, "approver"), ("carol", Tokens.Carol, "approver"),
+            ("alice", Tokens.Alice, "operator"), ("dave", Tokens.Dave, "operator"), ("bob", Tokens.Bob, "approver"), ("carol", Tokens.Carol, "approver"),
             ("victor", Tokens.Victor, "viewer"), ("root", Tokens.Root, "admin"),
         ];
         for (var i = 0; i < principals.Length; i++)

@@ -299,6 +299,22 @@ public sealed class RequestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_the_requester_or_an_approver_cancels_and_another_operator_gets_403_that_changes_nothing()
+    {
+        var id = await Submit(Tokens.Alice, "restart worker in production");
+        await host.WaitFor(id, "AwaitingConfirmation");
+        using var dave = host.Client(Tokens.Dave);
+
+        await ShouldBeProblem(await dave.PostAsync($"/api/requests/{id}/cancel", null), HttpStatusCode.Forbidden, "only its requester or an approver may cancel it");
+
+        host.Published.Of<CancelRequest>().ShouldBeEmpty();
+        (await host.Audit.ReadAsync(new(id))).ShouldContain(e => e.Action == "denied" && e.Principal == "dave");
+        using var carol = host.Client(Tokens.Carol);
+        (await carol.PostAsync($"/api/requests/{id}/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await host.WaitFor(id, "Cancelled");
+    }
+
+    [Fact]
     public async Task Reject_and_cancel_end_a_waiting_request()
     {
         var rejected = await Submit(Tokens.Alice, "restart web in production");

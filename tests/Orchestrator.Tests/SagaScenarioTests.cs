@@ -20,6 +20,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
 {
     private readonly Script script = new();
     private readonly FinishedLog finished = new();
+    private readonly RaceLosingStore store = new();
     private readonly ManualTime time = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
     private ServiceProvider provider = null!;
     private IBusControl bus = null!;
@@ -39,6 +40,7 @@ public sealed class SagaScenarioTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(script)
             .AddSingleton(finished)
+            .AddSingleton<IRequestStore>(store)
             .AddSingleton<TimeProvider>(time)
             .AddSingleton<IAuditLog, MemoryAuditLog>()
             .AddOrchestratorCore()
@@ -466,6 +468,19 @@ public sealed class SagaScenarioTests : IAsyncLifetime
         script.Log.Where(l => l.StartsWith("rollback")).ShouldBe(["rollback 1 snap-1-web", "rollback 0 snap-0-api"]);
     }
 
+    [Fact]
+    public async Task A_transition_that_loses_its_optimistic_race_leaves_no_audit_entry_and_is_audited_once_when_it_happens()
+    {
+        store.LoseOnceEntering = "Executing"; // another delivery changed the request first: this save fails and is retried
+
+        var id = await Submit("scale api to 3 in staging", "alice");
+
+        await WaitFor(id, "Completed");
+        store.LoseOnceEntering.ShouldBeNull("the race was lost once");
+        (await Trail(id)).Count(a => a == "Validating -> Executing").ShouldBe(1);
+        (await Trail(id)).Count(a => a == "approved").ShouldBe(1);
+    }
+
     /// <summary>Confirms the round the request waits in, with the verdicts it shows, as the API does.</summary>
     private async Task Confirm(Guid id, string principal)
     {
@@ -520,4 +535,31 @@ public sealed class FinishedRecorder(FinishedLog log) : IConsumer<RequestFinishe
         log.Messages.Enqueue(context.Message);
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The in-memory store that can lose one optimistic-concurrency race, as a second delivery of the same request would make it.</summary>
+public sealed class RaceLosingStore : IRequestStore
+{
+    private readonly InMemoryRequestStore inner = new();
+
+    /// <summary>The next update into this state throws ConcurrencyException once (then it is cleared).</summary>
+    public volatile string? LoseOnceEntering;
+
+    public Task<RequestState?> LoadAsync(Guid id, CancellationToken cancellationToken = default) => inner.LoadAsync(id, cancellationToken);
+
+    public Task InsertAsync(RequestState state, CancellationToken cancellationToken = default) => inner.InsertAsync(state, cancellationToken);
+
+    public Task UpdateAsync(RequestState state, int expectedVersion, CancellationToken cancellationToken = default)
+    {
+        if (LoseOnceEntering is { } lose && state.CurrentState == lose && Interlocked.CompareExchange(ref LoseOnceEntering, null, lose) == lose)
+        {
+            throw new ConcurrencyException("lost the race on purpose", typeof(RequestState), state.CorrelationId);
+        }
+
+        return inner.UpdateAsync(state, expectedVersion, cancellationToken);
+    }
+
+    public Task DeleteAsync(Guid id, CancellationToken cancellationToken = default) => inner.DeleteAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<RequestState>> QueryAsync(RequestQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
 }

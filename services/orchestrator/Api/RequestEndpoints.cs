@@ -274,6 +274,14 @@ internal static class RequestEndpoints
             return NotYetOrNotFound(id, acceptedRequests);
         }
 
+        if (!state.IsRequester(principal.Name) && !principal.Has(ApiRole.Approver))
+        {
+            // Cancelling someone else's request (and rolling back what it applied) is an approver's decision.
+            await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "only the requester or an approver may cancel a request");
+            return Problems.Of(StatusCodes.Status403Forbidden, "Not your request",
+                $"Request {id} was submitted by {state.Principal}; only its requester or an approver may cancel it.");
+        }
+
         if (!Cancellable.Contains(state.CurrentState))
         {
             return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request that has not finished ({string.Join(", ", Cancellable)}) can be cancelled.");

@@ -3,26 +3,28 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Middleware;
 using MassTransit.Saga;
+using K8sAgentPlatform.Persistence;
 
 namespace K8sAgentPlatform.Orchestrator.Persistence;
 
 /// <summary>
 /// The MassTransit saga repository over <see cref="IRequestStore"/>: load, then insert or update with a
-/// version check. A lost race throws <see cref="ConcurrencyException"/>, which the saga definition retries.
+/// version check. A lost race throws <see cref="ConcurrencyException"/>, which the saga definition retries. The audit
+/// entries of a transition are appended only after its state is saved.
 /// </summary>
-public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory)
+public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory, IAuditLog audit)
     : ISagaRepositoryContextFactory<RequestState>, ILoadSagaRepositoryContextFactory<RequestState>, IQuerySagaRepositoryContextFactory<RequestState>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", store.GetType().Name);
 
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<RequestState, T>> next) where T : class =>
-        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory));
+        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory, audit));
 
     public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<RequestState> query, IPipe<SagaRepositoryQueryContext<RequestState, T>> next)
         where T : class
     {
         var matches = (await store.QueryAsync(new RequestQuery(Limit: int.MaxValue), context.CancellationToken)).Where(query.GetFilter()).ToList();
-        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory);
+        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory, audit);
         await next.Send(new LoadedSagaRepositoryQueryContext<RequestState, T>(repositoryContext, matches));
     }
 
@@ -38,13 +40,16 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
         private readonly IRequestStore store;
         private readonly ConsumeContext<T> consumeContext;
         private readonly ISagaConsumeContextFactory<IRequestStore, RequestState> factory;
+        private readonly IAuditLog audit;
 
-        public StoreSagaRepositoryContext(IRequestStore store, ConsumeContext<T> consumeContext, ISagaConsumeContextFactory<IRequestStore, RequestState> factory)
+        public StoreSagaRepositoryContext(IRequestStore store, ConsumeContext<T> consumeContext, ISagaConsumeContextFactory<IRequestStore, RequestState> factory,
+            IAuditLog audit)
             : base(consumeContext, store)
         {
             this.store = store;
             this.consumeContext = consumeContext;
             this.factory = factory;
+            this.audit = audit;
         }
 
         private readonly Dictionary<Guid, int> loadedVersions = [];
@@ -74,10 +79,28 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
             return await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Load);
         }
 
-        public Task Save(SagaConsumeContext<RequestState> context) => store.InsertAsync(context.Saga, CancellationToken);
+        public async Task Save(SagaConsumeContext<RequestState> context)
+        {
+            await store.InsertAsync(context.Saga, CancellationToken);
+            await AppendAuditAsync(context.Saga);
+        }
 
-        public Task Update(SagaConsumeContext<RequestState> context) =>
-            store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version, CancellationToken);
+        public async Task Update(SagaConsumeContext<RequestState> context)
+        {
+            await store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version, CancellationToken);
+            await AppendAuditAsync(context.Saga);
+        }
+
+        /// <summary>The transition's entries, in order, now that it happened.</summary>
+        private async Task AppendAuditAsync(RequestState saga)
+        {
+            foreach (var record in saga.PendingAudit)
+            {
+                await audit.AppendAsync(record, CancellationToken);
+            }
+
+            saga.PendingAudit.Clear();
+        }
 
         public Task Delete(SagaConsumeContext<RequestState> context) => store.DeleteAsync(context.Saga.CorrelationId, CancellationToken);
 

@@ -53,6 +53,13 @@ public sealed class RequestState : SagaStateMachineInstance, ISagaVersion
     /// <summary>Policy's latest verdict on some operation says the requester may not confirm it alone.</summary>
     public bool RequiresSecondPerson() => Verdicts.Any(v => v.RequiresSecondPerson);
 
+    /// <summary>
+    /// Audit entries of the transition being handled, written by the saga repository only once the new state is saved,
+    /// so a lost optimistic-concurrency race leaves no entry for a transition that did not happen. Never stored.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public List<K8sAgentPlatform.Persistence.AuditRecord> PendingAudit { get; } = [];
+
     /// <summary>Why the request ended where it did, for people.</summary>
     public string? Outcome { get; set; }
     public List<string> Reasons { get; set; } = [];

@@ -19,16 +19,14 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
     public const string System = "system";
 
     private readonly TimeProvider time;
-    private readonly IAuditLog audit;
     private readonly OrchestratorOptions options;
     private readonly AuthorizationSigner signer;
     private readonly EmergencyStop emergencyStop;
 
-    public RequestStateMachine(TimeProvider time, IAuditLog audit, IOptions<OrchestratorOptions> options, AuthorizationSigner signer, EmergencyStop emergencyStop)
+    public RequestStateMachine(TimeProvider time, IOptions<OrchestratorOptions> options, AuthorizationSigner signer, EmergencyStop emergencyStop)
     {
         this.emergencyStop = emergencyStop;
         this.time = time;
-        this.audit = audit;
         this.options = options.Value;
         this.signer = signer;
 
@@ -544,8 +542,12 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         await Audit(c, $"{(string.IsNullOrEmpty(from) ? "Initial" : from)} -> {state.Name}", principal, detail, state.Name);
     }
 
-    private Task Audit<T>(BehaviorContext<RequestState, T> c, string action, string principal, string detail, string? outcome = null) where T : class =>
-        audit.AppendAsync(new AuditRecord(action, principal, c.Saga.CorrelationId, detail, outcome), c.CancellationToken);
+    /// <summary>Queues an audit entry; the saga repository appends it after the state is saved (see RequestState.PendingAudit).</summary>
+    private static Task Audit<T>(BehaviorContext<RequestState, T> c, string action, string principal, string detail, string? outcome = null) where T : class
+    {
+        c.Saga.PendingAudit.Add(new AuditRecord(action, principal, c.Saga.CorrelationId, detail, outcome));
+        return Task.CompletedTask;
+    }
 
     private static void Upsert<T>(List<T> list, T item, Func<T, int> index)
     {
