@@ -25,6 +25,7 @@ public sealed class ExecuteOperationConsumer(
     PolicyEvaluator policy,
     IAuditLog audit,
     PlatformMetrics metrics,
+    TimeProvider time,
     ILogger<ExecuteOperationConsumer> logger) : IConsumer<ExecuteOperation>
 {
     public async Task Consume(ConsumeContext<ExecuteOperation> context)
@@ -108,7 +109,7 @@ public sealed class ExecuteOperationConsumer(
     {
         var command = context.Message;
         await RecordRefusalAsync(command, refusal, context.CancellationToken);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         // The request fails with the reason (the saga ignores an answer for a request or operation it is not running).
         await context.Publish(new OperationExecuted
         {

@@ -80,7 +80,13 @@ public sealed class RemediationCoordinator(
     }
 
     /// <summary>Set while an administrator has stopped the platform (EmergencyStopChanged): every alert is refused as <c>stopped</c>.</summary>
-    public bool EmergencyStopped { get; set; }
+    public bool EmergencyStopped
+    {
+        get => Volatile.Read(ref emergencyStopped);
+        set => Volatile.Write(ref emergencyStopped, value);
+    }
+
+    private bool emergencyStopped;
 
     public bool BreakerOpen
     {
