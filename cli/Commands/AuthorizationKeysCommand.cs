@@ -21,7 +21,7 @@ internal static class AuthorizationKeysCommand
             var signing = Path.Combine(directory.FullName, "authorization.pem");
             var existed = File.Exists(signing);
             AuthorizationKeys.EnsureKeyPair(signing);
-            using var key = AuthorizationKeys.LoadSigningKey(signing);
+            using var key = AuthorizationKeys.Load(signing);
             var writer = result.InvocationConfiguration.Output;
             writer.WriteLine($"{(existed ? "kept" : "made")}: {signing} (private: the orchestrator only)");
             writer.WriteLine($"       {AuthorizationKeys.PublicKeyPath(signing)} (public: executor and rollback)");

@@ -15,7 +15,7 @@ public static class AuthorizationKeys
         {
             if (!File.Exists(PublicKeyPath(signingKeyFile)))
             {
-                using var existing = LoadSigningKey(signingKeyFile);
+                using var existing = Load(signingKeyFile);
                 File.WriteAllText(PublicKeyPath(signingKeyFile), existing.ExportSubjectPublicKeyInfoPem());
             }
 
@@ -38,14 +38,8 @@ public static class AuthorizationKeys
         File.WriteAllText(PublicKeyPath(signingKeyFile), key.ExportSubjectPublicKeyInfoPem());
     }
 
-    public static ECDsa LoadSigningKey(string path)
-    {
-        var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(path));
-        return key;
-    }
-
-    public static ECDsa LoadVerificationKey(string path)
+    /// <summary>A key from a PEM file: the private key (PKCS#8) or, for verifiers, the public key only.</summary>
+    public static ECDsa Load(string path)
     {
         var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(path));

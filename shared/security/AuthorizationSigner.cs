@@ -15,7 +15,7 @@ public sealed class AuthorizationSigner : IDisposable
     {
         this.options = options.Value;
         this.time = time;
-        key = AuthorizationKeys.LoadSigningKey(this.options.SigningKeyFile
+        key = AuthorizationKeys.Load(this.options.SigningKeyFile
             ?? throw new InvalidOperationException($"{AuthorizationOptions.Section}:{nameof(AuthorizationOptions.SigningKeyFile)} is not set."));
         KeyId = AuthorizationKeys.KeyId(key);
     }

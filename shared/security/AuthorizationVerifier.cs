@@ -29,7 +29,7 @@ public sealed class AuthorizationVerifier : IDisposable
         // A host running both the executor and the rollback service binds the section twice, listing each file twice.
         foreach (var path in options.Value.VerificationKeyFiles.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
         {
-            var key = AuthorizationKeys.LoadVerificationKey(path);
+            var key = AuthorizationKeys.Load(path);
             if (!keys.TryAdd(AuthorizationKeys.KeyId(key), key))
             {
                 key.Dispose();
