@@ -24,6 +24,7 @@ public sealed class PlatformMetrics
     public const string EmergencyStopGauge = "k8s_agent_emergency_stop";
     public const string RequestsInState = "k8s_agent_requests_in_state";
     public const string OldestRequestAge = "k8s_agent_oldest_request_age_seconds";
+    public const string ApiDeniedTotal = "k8s_agent_api_denied_total";
 
     /// <summary>The brief's buckets (0.1 .. 10 s) plus finer ones below: the offline parser answers in microseconds.</summary>
     public static readonly IReadOnlyList<double> ClassificationBuckets = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
@@ -34,6 +35,7 @@ public sealed class PlatformMetrics
     private readonly Counter<long> rollbacks;
     private readonly Counter<long> riskLevels;
     private readonly Counter<long> refused;
+    private readonly Counter<long> denied;
     private int emergencyStop;
     private long activeSnapshots = -1; // -1: not counted yet
     private IReadOnlyList<RequestStateSample>? requestStates;
@@ -49,6 +51,8 @@ public sealed class PlatformMetrics
         rollbacks = Meter.CreateCounter<long>(RollbacksTotal, description: "Snapshot restores, by trigger (automatic|manual) and success (true|false).");
         refused = Meter.CreateCounter<long>(OperationsRefusedTotal,
             description: "Commands the executor or the rollback service refused before touching the cluster, by reason (missing, invalid_signature, unknown_key, expired, mismatch, replayed, static_policy).");
+        denied = Meter.CreateCounter<long>(ApiDeniedTotal,
+            description: "HTTP calls refused before they reached an endpoint's work, by status (401 no valid token, 403 not allowed, 409 stale confirmation, 429 too many refused calls from one client).");
         Meter.CreateObservableGauge(EmergencyStopGauge, () => Volatile.Read(ref emergencyStop),
             description: "1 while an administrator has stopped the platform (no operation starts), else 0.");
         riskLevels = Meter.CreateCounter<long>(RiskLevelTotal, description: "Validated intents by the risk level policy assessed (the highest of its operations).");
@@ -88,6 +92,9 @@ public sealed class PlatformMetrics
 
     public void OperationRefused(string service, string reason) =>
         refused.Add(1, new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("reason", reason));
+
+    public void ApiCallDenied(int status) =>
+        denied.Add(1, new KeyValuePair<string, object?>("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public void RiskAssessed(RiskLevel level) => riskLevels.Add(1, new KeyValuePair<string, object?>("risk_level", Name(level)));
 

@@ -5,15 +5,17 @@ using System.Text;
 namespace K8sAgentPlatform.Persistence;
 
 /// <summary>
-/// The hashing of the audit chain, in one place for every store: each entry's hash is SHA-256 over a canonical,
-/// length-prefixed encoding of its fields and the previous entry's hash; the first entry links to <see cref="Genesis"/>.
+/// The hashing of the audit chain, in one place for every store: each entry's hash is HMAC-SHA256, under a key the
+/// database does not hold (<see cref="AuditKey"/>), over a canonical, length-prefixed encoding of its fields and the
+/// previous entry's hash; the first entry links to <see cref="Genesis"/>. Whoever can write the database but lacks
+/// the key cannot rewrite the chain so that it still verifies.
 /// </summary>
-public static class AuditChain
+public sealed class AuditChain(AuditKey key)
 {
     /// <summary>What the first entry's PreviousHash holds.</summary>
     public static readonly string Genesis = new('0', 64);
 
-    private const string Header = "k8s-agent-audit-v1";
+    private const string Header = "k8s-agent-audit-v2";
 
     /// <summary>
     /// Times are hashed and stored in whole milliseconds UTC: the coarsest precision of the stores (a BSON date),
@@ -26,7 +28,7 @@ public static class AuditChain
     }
 
     /// <summary>Builds the entry that follows <paramref name="previousHash"/> at <paramref name="sequence"/>.</summary>
-    public static AuditEntry Link(AuditRecord record, long sequence, DateTimeOffset at, string previousHash)
+    public AuditEntry Link(AuditRecord record, long sequence, DateTimeOffset at, string previousHash)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentException.ThrowIfNullOrWhiteSpace(record.Action);
@@ -48,11 +50,11 @@ public static class AuditChain
         return entry with { Hash = ComputeHash(entry) };
     }
 
-    /// <summary>SHA-256 (lowercase hex) over the canonical encoding of every field but <see cref="AuditEntry.Hash"/>.</summary>
-    public static string ComputeHash(AuditEntry entry)
+    /// <summary>HMAC-SHA256 (lowercase hex) over the canonical encoding of every field but <see cref="AuditEntry.Hash"/>.</summary>
+    public string ComputeHash(AuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(entry))));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key.Bytes, Encoding.UTF8.GetBytes(Canonical(entry))));
     }
 
     /// <summary>
@@ -90,10 +92,10 @@ public static class AuditChain
     }
 
     /// <summary>Walks entries in stored sequence order and reports the first one that breaks the chain.</summary>
-    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditEntry> entriesInSequenceOrder, CancellationToken cancellationToken = default)
+    public async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditEntry> entriesInSequenceOrder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entriesInSequenceOrder);
-        var verifier = new Verifier();
+        var verifier = new Verifier(this);
         await foreach (var entry in entriesInSequenceOrder.WithCancellation(cancellationToken))
         {
             if (verifier.Check(entry) is { } broken)
@@ -105,10 +107,10 @@ public static class AuditChain
         return verifier.Intact();
     }
 
-    public static AuditVerification Verify(IEnumerable<AuditEntry> entriesInSequenceOrder)
+    public AuditVerification Verify(IEnumerable<AuditEntry> entriesInSequenceOrder)
     {
         ArgumentNullException.ThrowIfNull(entriesInSequenceOrder);
-        var verifier = new Verifier();
+        var verifier = new Verifier(this);
         foreach (var entry in entriesInSequenceOrder)
         {
             if (verifier.Check(entry) is { } broken)
@@ -120,7 +122,7 @@ public static class AuditChain
         return verifier.Intact();
     }
 
-    private sealed class Verifier
+    private sealed class Verifier(AuditChain chain)
     {
         private long checkedCount;
         private long expectedSequence = 1;
@@ -146,9 +148,10 @@ public static class AuditChain
                     : $"entry {entry.Sequence} does not link to entry {entry.Sequence - 1}: its previous hash differs from that entry's hash (an entry was removed, reordered or rewritten)");
             }
 
-            if (!string.Equals(ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
+            if (!string.Equals(chain.ComputeHash(entry), entry.Hash, StringComparison.Ordinal))
             {
-                return Broken(entry.Sequence, $"entry {entry.Sequence} does not match its hash: a field was edited after it was written");
+                return Broken(entry.Sequence, $"entry {entry.Sequence} does not match its keyed hash: a field was edited after it was written, or the chain was " +
+                    "rewritten without the audit key (also seen when Persistence:EncryptionKey changed, or for entries written before the chain was keyed)");
             }
 
             checkedCount++;

@@ -61,7 +61,9 @@ public static class PersistenceServiceCollectionExtensions
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PersistenceOptions>, PersistenceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IObjectProtector>(provider => CreateProtector(Options(provider)));
+        services.TryAddSingleton(provider => new ProtectionKey(ResolveProtectionKey(Options(provider))));
+        services.TryAddSingleton<IObjectProtector>(provider => new AesGcmObjectProtector(provider.GetRequiredService<ProtectionKey>().Bytes));
+        services.TryAddSingleton(provider => new AuditChain(AuditKey.DeriveFrom(provider.GetRequiredService<ProtectionKey>().Bytes)));
         services.TryAddSingleton(provider => new SqliteDatabase(Options(provider).SqlitePath));
         services.TryAddSingleton<IMongoClient>(provider => new MongoClient(Options(provider).MongoConnectionString));
         services.TryAddSingleton(provider => provider.GetRequiredService<IMongoClient>().GetDatabase(Options(provider).MongoDatabase));
@@ -69,8 +71,8 @@ public static class PersistenceServiceCollectionExtensions
             ? new MongoSnapshotStore(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<IObjectProtector>())
             : new SqliteSnapshotStore(provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<IObjectProtector>()));
         services.TryAddSingleton<IAuditLog>(provider => IsMongo(provider)
-            ? new MongoAuditLog(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<TimeProvider>())
-            : new SqliteAuditLog(provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<TimeProvider>()));
+            ? new MongoAuditLog(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<AuditChain>(), provider.GetRequiredService<TimeProvider>())
+            : new SqliteAuditLog(provider.GetRequiredService<SqliteDatabase>(), provider.GetRequiredService<AuditChain>(), provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IExecutionRecordStore>(provider => IsMongo(provider)
             ? new MongoExecutionRecordStore(provider.GetRequiredService<IMongoDatabase>())
             : new SqliteExecutionRecordStore(provider.GetRequiredService<SqliteDatabase>()));
@@ -82,17 +84,20 @@ public static class PersistenceServiceCollectionExtensions
     private static bool IsMongo(IServiceProvider provider) =>
         string.Equals(Options(provider).Provider.Trim(), PersistenceOptions.MongoDb, StringComparison.OrdinalIgnoreCase);
 
-    private static AesGcmObjectProtector CreateProtector(PersistenceOptions options)
+    /// <summary>The object protection key, read once: the protector and the audit chain's key both come from it.</summary>
+    private sealed record ProtectionKey(byte[] Bytes);
+
+    private static byte[] ResolveProtectionKey(PersistenceOptions options)
     {
         if (options.EncryptionKey is not null)
         {
-            return new AesGcmObjectProtector(ProtectionKeys.FromBase64(options.EncryptionKey, $"{PersistenceOptions.Section}:{nameof(options.EncryptionKey)}"));
+            return ProtectionKeys.FromBase64(options.EncryptionKey, $"{PersistenceOptions.Section}:{nameof(options.EncryptionKey)}");
         }
 
         var keyFile = options.KeyFile
             ?? (string.Equals(options.Provider.Trim(), PersistenceOptions.MongoDb, StringComparison.OrdinalIgnoreCase)
                 ? ProtectionKeys.DefaultKeyFile()
                 : ProtectionKeys.KeyFileBeside(options.SqlitePath));
-        return new AesGcmObjectProtector(ProtectionKeys.LoadOrCreate(keyFile));
+        return ProtectionKeys.LoadOrCreate(keyFile);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.WebApi.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +24,10 @@ public static class WebApiExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BodyLimitOptions>().BindConfiguration(BodyLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenAuthenticator>();
+        services.AddPlatformMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<DeniedCalls>();
+        services.AddHostedService<DeniedCallsSummary>();
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddProblemDetails();
         return services;

@@ -53,6 +53,7 @@ public sealed class ApiHost : IAsyncDisposable
     public MemorySnapshotStore Snapshots => (MemorySnapshotStore)app.Services.GetRequiredService<ISnapshotStore>();
     public IRequestStore Store => app.Services.GetRequiredService<IRequestStore>();
     public PublishRecorder Published => app.Services.GetRequiredService<PublishRecorder>();
+    public DeniedCallsSummary DenialSummary => app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DeniedCallsSummary>().Single();
 
     public static async Task<ApiHost> StartAsync(string? tokensFile = null)
     {

@@ -113,7 +113,7 @@ public sealed class RequestApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_call_without_a_valid_token_gets_401_changes_nothing_and_is_audited()
+    public async Task A_call_without_a_valid_token_gets_401_changes_nothing_and_is_counted_in_one_summary_entry()
     {
         using var anonymous = host.Client(null);
         using var forged = host.Client("k8sa_not-a-known-token");
@@ -128,11 +128,49 @@ public sealed class RequestApiTests : IAsyncLifetime
         read.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         host.Published.Of<SubmitRequest>().ShouldBeEmpty();
         (await host.Store.QueryAsync(new())).ShouldBeEmpty();
-        var denials = (await host.Audit.ReadAsync(new())).Where(e => e.Action == "denied").ToList();
-        denials.Select(e => e.Principal).ShouldBe(["anonymous", "anonymous", "anonymous"]);
-        denials.Select(e => e.Detail).ShouldBe(["POST /api/requests: no valid bearer token", "POST /api/requests: no valid bearer token", "GET /api/requests: no valid bearer token"]);
-        denials.ShouldAllBe(e => e.Outcome == "401");
+        (await host.Audit.ReadAsync(new())).ShouldBeEmpty(); // nothing per call
+
+        await host.DenialSummary.WriteAsync(TestContext.Current.CancellationToken);
+
+        var summary = (await host.Audit.ReadAsync(new())).ShouldHaveSingleItem();
+        summary.Action.ShouldBe("denied-unauthenticated");
+        summary.Principal.ShouldBe("system");
+        summary.RequestId.ShouldBeNull();
+        summary.Detail.ShouldBe("3 calls without a valid token from 1 client(s): 127.0.0.1 x3; 0 refused call(s) answered 429 (over the client's budget)");
+        summary.Outcome.ShouldBe("401");
         (await host.Audit.ReadAsync(new())).ShouldNotContain(e => e.Detail != null && e.Detail.Contains("k8sa_"));
+        await host.DenialSummary.WriteAsync(TestContext.Current.CancellationToken);
+        (await host.Audit.ReadAsync(new())).Count.ShouldBe(1); // nothing new counted, nothing written
+    }
+
+    [Fact]
+    public async Task Ten_thousand_unauthenticated_calls_add_nothing_to_a_requests_entries_and_the_api_stays_responsive()
+    {
+        var id = await Submit(Tokens.Alice, "scale api to 3 in staging");
+        await host.WaitFor(id, "Completed");
+        var entriesBefore = await host.Audit.ReadAsync(new(id));
+        using var forged = host.Client("k8sa_not-a-known-token");
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<HttpStatusCode, int>();
+
+        await Parallel.ForAsync(0, 10_000, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken }, async (i, ct) =>
+        {
+            using var response = i % 2 == 0
+                ? await forged.PostAsync($"/api/requests/{id}/confirm", null, ct)
+                : await forged.GetAsync($"/api/requests/{id}", ct);
+            statuses.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
+        });
+
+        // The first refused calls of the minute are answered 401, every later one 429 without further work.
+        statuses.Keys.Order().ShouldBe([HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests]);
+        statuses[HttpStatusCode.Unauthorized].ShouldBe(60);
+        using var alice = host.Client(Tokens.Alice);
+        (await alice.GetAsync($"/api/requests/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await host.Audit.ReadAsync(new(id))).ShouldBe(entriesBefore);
+        (await host.Audit.ReadAsync(new())).ShouldNotContain(e => e.Action == "denied");
+
+        await host.DenialSummary.WriteAsync(TestContext.Current.CancellationToken);
+        var summary = (await host.Audit.ReadAsync(new())).Single(e => e.Action == "denied-unauthenticated");
+        summary.Detail.ShouldBe("10000 calls without a valid token from 1 client(s): 127.0.0.1 x10000; 9940 refused call(s) answered 429 (over the client's budget)");
     }
 
     [Fact]

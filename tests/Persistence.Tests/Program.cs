@@ -28,7 +28,7 @@ internal static class Program
     private static async Task<int> RunWriterAsync(string path, int count, string label, string snapshotId)
     {
         var database = new SqliteDatabase(path);
-        var audit = new SqliteAuditLog(database, TimeProvider.System);
+        var audit = new SqliteAuditLog(database, TestData.Chain, TimeProvider.System);
         using var protector = new Protection.AesGcmObjectProtector(new byte[32]);
         var snapshots = new SqliteSnapshotStore(database, protector);
         for (var i = 0; i < count; i++)

@@ -6,6 +6,9 @@ internal static class TestData
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 14, 9, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The audit chain under a fixed test key (the multi-process writers use the same one).</summary>
+    public static readonly AuditChain Chain = new(AuditKey.DeriveFrom(new byte[32]));
+
     public static KubernetesOperation Scale(string name = "web", string? @namespace = "staging", int replicas = 3) => new()
     {
         OperationType = OperationType.Scale,

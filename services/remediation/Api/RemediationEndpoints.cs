@@ -52,15 +52,15 @@ internal static class RemediationEndpoints
             // An API token is a valid identity in the wrong place: say so (403) rather than "who are you" (401).
             if (services.GetRequiredService<TokenAuthenticator>().Authenticate(token) is { } principal)
             {
-                await RoleFilter.Denied(http, principal.Name, StatusCodes.Status403Forbidden, "an API token is not the Alertmanager webhook token");
-                return Problems.Of(StatusCodes.Status403Forbidden, "Not the webhook token",
-                    "This endpoint takes only the Alertmanager webhook token (Remediation:WebhookTokenSha256), not an API token.");
+                return await RoleFilter.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "an API token is not the Alertmanager webhook token",
+                    Problems.Of(StatusCodes.Status403Forbidden, "Not the webhook token",
+                        "This endpoint takes only the Alertmanager webhook token (Remediation:WebhookTokenSha256), not an API token."));
             }
 
-            await RoleFilter.Denied(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid webhook token");
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required",
-                "Send the Alertmanager webhook token as 'Authorization: Bearer <token>' (http_config.authorization.credentials).");
+            return await RoleFilter.Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid webhook token",
+                Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required",
+                    "Send the Alertmanager webhook token as 'Authorization: Bearer <token>' (http_config.authorization.credentials)."));
         }
 
         var (body, problem) = await RequestBody.ReadObjectAsync(http);

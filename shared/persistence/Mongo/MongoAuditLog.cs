@@ -8,7 +8,7 @@ namespace K8sAgentPlatform.Persistence.Mongo;
 /// The audit chain in the <c>audit</c> collection. The unique index on sequence decides races: an appender that
 /// linked to an entry someone else extended first gets a duplicate key, re-reads the tail and tries again.
 /// </summary>
-public sealed class MongoAuditLog(IMongoDatabase database, TimeProvider time) : IAuditLog
+public sealed class MongoAuditLog(IMongoDatabase database, AuditChain chain, TimeProvider time) : IAuditLog
 {
     private const int MaxAttempts = 100;
     private static readonly BsonDocument BySequence = new("sequence", 1);
@@ -24,8 +24,8 @@ public sealed class MongoAuditLog(IMongoDatabase database, TimeProvider time) : 
         {
             var last = await collection.Find(FilterDefinition<BsonDocument>.Empty).Sort(NewestFirst).Limit(1).FirstOrDefaultAsync(cancellationToken);
             var entry = last is null
-                ? AuditChain.Link(record, 1, time.GetUtcNow(), AuditChain.Genesis)
-                : AuditChain.Link(record, last["sequence"].ToInt64() + 1, time.GetUtcNow(), last["hash"].AsString);
+                ? chain.Link(record, 1, time.GetUtcNow(), AuditChain.Genesis)
+                : chain.Link(record, last["sequence"].ToInt64() + 1, time.GetUtcNow(), last["hash"].AsString);
             try
             {
                 await collection.InsertOneAsync(MongoMapping.ToBson(entry), cancellationToken: cancellationToken);
@@ -60,7 +60,7 @@ public sealed class MongoAuditLog(IMongoDatabase database, TimeProvider time) : 
     }
 
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
-        await AuditChain.VerifyAsync(ReadAllAsync(cancellationToken), cancellationToken);
+        await chain.VerifyAsync(ReadAllAsync(cancellationToken), cancellationToken);
 
     private async IAsyncEnumerable<AuditEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace K8sAgentPlatform.Persistence.Sqlite;
 
 /// <summary>The audit chain in the <c>audit</c> table; appends take the write lock first, so the chain never forks.</summary>
-public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider time) : IAuditLog
+public sealed class SqliteAuditLog(SqliteDatabase database, AuditChain chain, TimeProvider time) : IAuditLog
 {
     private const string Columns = "sequence, at_ms, action, principal, request_id, detail, outcome, previous_hash, hash";
 
@@ -31,7 +31,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider time) :
             }
         }
 
-        var entry = AuditChain.Link(record, lastSequence + 1, time.GetUtcNow(), lastHash);
+        var entry = chain.Link(record, lastSequence + 1, time.GetUtcNow(), lastHash);
         await using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
@@ -87,7 +87,7 @@ public sealed class SqliteAuditLog(SqliteDatabase database, TimeProvider time) :
     }
 
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
-        await AuditChain.VerifyAsync(ReadAllAsync(cancellationToken), cancellationToken);
+        await chain.VerifyAsync(ReadAllAsync(cancellationToken), cancellationToken);
 
     private async IAsyncEnumerable<AuditEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -12,6 +12,17 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>A JSON file of the same shape ({"Tokens": [...]}) read at start, e.g. the one `serve` writes.</summary>
     public string? TokensFile { get; set; }
 
+    /// <summary>
+    /// Refused calls (no valid token, role too small) one client (remote address) may make per minute; past it, its
+    /// refused calls are answered 429 and only counted. Calls with a valid token are never limited.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int DeniedCallsPerMinute { get; set; } = 60;
+
+    /// <summary>How often the counts of unauthenticated calls are written to the audit log and the log, as one entry.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan DenialSummaryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         for (var i = 0; i < Tokens.Count; i++)

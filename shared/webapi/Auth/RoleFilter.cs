@@ -8,7 +8,7 @@ namespace K8sAgentPlatform.WebApi.Auth;
 
 /// <summary>
 /// Resolves the bearer token before anything else runs: a missing or unknown token is 401, too small a role 403;
-/// both change nothing and are written to the audit log as "denied".
+/// both change nothing. A 403 is written to the audit log as "denied"; a 401 only counted (<see cref="DeniedCalls"/>).
 /// </summary>
 public sealed class RoleFilter(ApiRole required) : IEndpointFilter
 {
@@ -19,32 +19,50 @@ public sealed class RoleFilter(ApiRole required) : IEndpointFilter
         var principal = authenticator.Authenticate(BearerToken.From(http.Request));
         if (principal is null)
         {
-            await Denied(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid bearer token");
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required",
-                "Send a valid token as 'Authorization: Bearer <token>'.");
+            return await Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid bearer token",
+                Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required", "Send a valid token as 'Authorization: Bearer <token>'."));
         }
 
         if (!principal.Has(required))
         {
-            await Denied(http, principal.Name, StatusCodes.Status403Forbidden, $"role {ApiRoles.Name(principal.Role)} below {ApiRoles.Name(required)}");
-            return Problems.Of(StatusCodes.Status403Forbidden, "Not allowed",
-                $"This needs the {ApiRoles.Name(required)} role; {principal.Name} has {ApiRoles.Name(principal.Role)}.");
+            return await Refuse(http, principal.Name, StatusCodes.Status403Forbidden, $"role {ApiRoles.Name(principal.Role)} below {ApiRoles.Name(required)}",
+                Problems.Of(StatusCodes.Status403Forbidden, "Not allowed",
+                    $"This needs the {ApiRoles.Name(required)} role; {principal.Name} has {ApiRoles.Name(principal.Role)}."));
         }
 
         principal.AttachTo(http);
         return await next(context);
     }
 
-    /// <summary>Writes a refused call to the audit log (never the token) and logs it.</summary>
-    public static async Task Denied(HttpContext http, string principal, int status, string why)
+    /// <summary>
+    /// Answers a refused call with <paramref name="answer"/>, having changed nothing: counted per client, written to the
+    /// audit log (never the token) unless it is unauthenticated (those are summarised), and logged. A client past its
+    /// budget of refused calls gets 429 instead, and only a count.
+    /// </summary>
+    public static async Task<IResult> Refuse(HttpContext http, string principal, int status, string why, IResult answer)
     {
+        var client = DeniedCalls.ClientOf(http);
+        if (!http.RequestServices.GetRequiredService<DeniedCalls>().Admit(client, status, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many refused calls",
+                $"This client ({client}) made too many calls that were refused; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s with a valid token.");
+        }
+
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("K8sAgentPlatform.WebApi.Auth");
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            logger.LogDebug("Refused {Method} {Path} from {Client}: {Why}", http.Request.Method, http.Request.Path.Value, client, why);
+            return answer;
+        }
+
         var requestId = http.Request.RouteValues.TryGetValue("id", out var raw) && Guid.TryParse(raw?.ToString(), out var id) ? id : (Guid?)null;
         var route = $"{http.Request.Method} {http.Request.Path}";
         await http.RequestServices.GetRequiredService<IAuditLog>()
             .AppendAsync(new AuditRecord("denied", principal, requestId, $"{route}: {why}", status.ToString(System.Globalization.CultureInfo.InvariantCulture)), http.RequestAborted);
-        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("K8sAgentPlatform.WebApi.Auth")
-            .LogWarning("Denied {Method} {Path} for {Principal} ({Status}): {Why}; RequestId {RequestId}", http.Request.Method, http.Request.Path.Value, principal, status, why, requestId);
+        logger.LogWarning("Denied {Method} {Path} for {Principal} ({Status}): {Why}; RequestId {RequestId}", http.Request.Method, http.Request.Path.Value, principal, status, why, requestId);
+        return answer;
     }
 }
 

@@ -29,6 +29,9 @@ public interface IStoreUnderTest : IAsyncDisposable
     /// <summary>Overwrites the detail of one audit entry behind the log's back.</summary>
     Task EditAuditDetailAsync(long sequence, string detail);
 
+    /// <summary>Writes every field of an entry over the stored one with the same sequence (a database writer rewriting history).</summary>
+    Task ReplaceAuditEntryAsync(AuditEntry entry);
+
     Task DeleteAuditEntryAsync(long sequence);
 
     /// <summary>Swaps every field but the sequence between two entries (an attacker reordering history).</summary>

@@ -32,8 +32,8 @@ internal sealed class MongoStoreUnderTest : IStoreUnderTest
         two = new MongoClient(connectionString);
         Snapshots = new MongoSnapshotStore(one.GetDatabase(databaseName), protector);
         OtherSnapshots = new MongoSnapshotStore(two.GetDatabase(databaseName), protector);
-        Audit = new MongoAuditLog(one.GetDatabase(databaseName), time);
-        OtherAudit = new MongoAuditLog(two.GetDatabase(databaseName), time);
+        Audit = new MongoAuditLog(one.GetDatabase(databaseName), TestData.Chain, time);
+        OtherAudit = new MongoAuditLog(two.GetDatabase(databaseName), TestData.Chain, time);
         Executions = new MongoExecutionRecordStore(one.GetDatabase(databaseName));
         OtherExecutions = new MongoExecutionRecordStore(two.GetDatabase(databaseName));
     }
@@ -61,6 +61,14 @@ internal sealed class MongoStoreUnderTest : IStoreUnderTest
 
     public Task EditAuditDetailAsync(long sequence, string detail) =>
         AuditCollection.UpdateOneAsync(new BsonDocument("sequence", sequence), new BsonDocument("$set", new BsonDocument("detail", detail)));
+
+    public async Task ReplaceAuditEntryAsync(AuditEntry entry)
+    {
+        var stored = await AuditCollection.Find(new BsonDocument("sequence", entry.Sequence)).SingleAsync();
+        var replacement = MongoMapping.ToBson(entry);
+        replacement["_id"] = stored["_id"];
+        await AuditCollection.ReplaceOneAsync(new BsonDocument("_id", stored["_id"]), replacement);
+    }
 
     public Task DeleteAuditEntryAsync(long sequence) => AuditCollection.DeleteOneAsync(new BsonDocument("sequence", sequence));
 

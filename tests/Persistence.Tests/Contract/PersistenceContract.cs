@@ -263,7 +263,7 @@ public abstract partial class PersistenceContract
         first.Sequence.ShouldBe(1);
         first.PreviousHash.ShouldBe(new string('0', 64));
         first.At.ShouldBe(TestData.T0);
-        first.Hash.ShouldBe(AuditChain.ComputeHash(first));
+        first.Hash.ShouldBe(TestData.Chain.ComputeHash(first));
         second.Sequence.ShouldBe(2);
         second.PreviousHash.ShouldBe(first.Hash);
         second.At.ShouldBe(TestData.T0.AddMilliseconds(1234));
@@ -313,6 +313,33 @@ public abstract partial class PersistenceContract
         verification.FirstBrokenSequence.ShouldBe(3);
         verification.EntriesChecked.ShouldBe(2);
         verification.Problem.ShouldNotBeNull().ShouldContain("edited");
+    }
+
+    [Fact]
+    public async Task A_chain_rewritten_by_a_database_writer_without_the_audit_key_does_not_verify()
+    {
+        await using var store = await CreateAsync();
+        await AppendSeveralAsync(store, 5);
+
+        // Everything a database writer can do: edit entry 3 and recompute every hash and link after it, with the
+        // unkeyed hash or any key but the platform's.
+        var forger = new AuditChain(AuditKey.DeriveFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        var entries = await store.Audit.ReadAsync(new AuditQuery());
+        var previous = entries[1].Hash;
+        foreach (var original in entries.Skip(2))
+        {
+            var rewritten = original with { Detail = original.Sequence == 3 ? "nothing to see here" : original.Detail, PreviousHash = previous };
+            rewritten = rewritten with { Hash = forger.ComputeHash(rewritten) };
+            await store.ReplaceAuditEntryAsync(rewritten);
+            previous = rewritten.Hash;
+        }
+
+        var verification = await store.OtherAudit.VerifyAsync();
+
+        verification.Intact.ShouldBeFalse();
+        verification.FirstBrokenSequence.ShouldBe(3);
+        verification.EntriesChecked.ShouldBe(2);
+        verification.Problem.ShouldNotBeNull().ShouldContain("keyed hash");
     }
 
     [Fact]

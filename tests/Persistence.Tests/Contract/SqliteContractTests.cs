@@ -24,8 +24,8 @@ internal sealed class SqliteStoreUnderTest : IStoreUnderTest
         var two = new SqliteDatabase(Path);
         Snapshots = new SqliteSnapshotStore(one, protector);
         OtherSnapshots = new SqliteSnapshotStore(two, protector);
-        Audit = new SqliteAuditLog(one, time);
-        OtherAudit = new SqliteAuditLog(two, time);
+        Audit = new SqliteAuditLog(one, TestData.Chain, time);
+        OtherAudit = new SqliteAuditLog(two, TestData.Chain, time);
         Executions = new SqliteExecutionRecordStore(one);
         OtherExecutions = new SqliteExecutionRecordStore(two);
     }
@@ -77,6 +77,12 @@ internal sealed class SqliteStoreUnderTest : IStoreUnderTest
 
     public Task EditAuditDetailAsync(long sequence, string detail) =>
         ExecuteAsync("UPDATE audit SET detail = $value WHERE sequence = $sequence", ("$value", detail), ("$sequence", sequence));
+
+    public Task ReplaceAuditEntryAsync(AuditEntry entry) =>
+        ExecuteAsync(
+            "UPDATE audit SET at_ms = $at, action = $action, principal = $principal, detail = $detail, outcome = $outcome, previous_hash = $previous, hash = $hash WHERE sequence = $sequence",
+            ("$at", entry.At.ToUnixTimeMilliseconds()), ("$action", entry.Action), ("$principal", entry.Principal), ("$detail", (object?)entry.Detail ?? DBNull.Value),
+            ("$outcome", (object?)entry.Outcome ?? DBNull.Value), ("$previous", entry.PreviousHash), ("$hash", entry.Hash), ("$sequence", entry.Sequence));
 
     public Task DeleteAuditEntryAsync(long sequence) =>
         ExecuteAsync("DELETE FROM audit WHERE sequence = $sequence", ("$sequence", sequence));

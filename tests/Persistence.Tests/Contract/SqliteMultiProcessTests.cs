@@ -24,7 +24,7 @@ public sealed class SqliteMultiProcessTests : IDisposable
         var database = new SqliteDatabase(path);
         using var protector = new AesGcmObjectProtector(new byte[32]);
         var snapshots = new SqliteSnapshotStore(database, protector);
-        var audit = new SqliteAuditLog(database, TimeProvider.System);
+        var audit = new SqliteAuditLog(database, TestData.Chain, TimeProvider.System);
         await snapshots.SaveAsync(TestData.Snapshot("snap-shared"));
 
         var writers = Enumerable.Range(1, 3).Select(i => StartWriter(path, perWriter, $"process-{i}", "snap-shared")).ToList();

@@ -105,8 +105,8 @@ public sealed class MongoMappingTests : IDisposable
     [Fact]
     public void An_audit_entry_maps_to_named_fields_and_still_verifies_after_the_round_trip()
     {
-        var first = AuditChain.Link(new AuditRecord("request.submitted", "alice", Guid.NewGuid(), "scale web", "accepted"), 1, TestData.T0.AddTicks(7), AuditChain.Genesis);
-        var second = AuditChain.Link(new AuditRecord("request.confirmed", "bob"), 2, TestData.T0.AddSeconds(1), first.Hash);
+        var first = TestData.Chain.Link(new AuditRecord("request.submitted", "alice", Guid.NewGuid(), "scale web", "accepted"), 1, TestData.T0.AddTicks(7), AuditChain.Genesis);
+        var second = TestData.Chain.Link(new AuditRecord("request.confirmed", "bob"), 2, TestData.T0.AddSeconds(1), first.Hash);
 
         var document = MongoMapping.ToBson(first);
 
@@ -117,7 +117,7 @@ public sealed class MongoMappingTests : IDisposable
         MongoMapping.ToBson(second)["request_id"].ShouldBe(BsonNull.Value);
         var read = new[] { first, second }.Select(e => MongoMapping.AuditFromBson(ThroughWire(MongoMapping.ToBson(e)))).ToList();
         read.ShouldBe([first, second]);
-        AuditChain.Verify(read).Intact.ShouldBeTrue();
+        TestData.Chain.Verify(read).Intact.ShouldBeTrue();
     }
 
     [Fact]
