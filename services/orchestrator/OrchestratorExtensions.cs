@@ -65,16 +65,16 @@ public static class OrchestratorExtensions
         var provider = configuration[$"{PersistenceOptions.Section}:{nameof(PersistenceOptions.Provider)}"]?.Trim();
         if (string.Equals(provider, PersistenceOptions.MongoDb, StringComparison.OrdinalIgnoreCase))
         {
-            services.AddSingleton<IRequestStore>(sp => new MongoRequestStore(sp.GetRequiredService<MongoDB.Driver.IMongoDatabase>()));
+            services.AddSingleton<IRequestStore>(sp => new MongoRequestStore(sp.GetRequiredService<MongoDB.Driver.IMongoDatabase>(), sp.GetRequiredService<K8sAgentPlatform.Persistence.Protection.IObjectProtector>()));
             return services;
         }
 
         var path = configuration[RequestsDatabaseKey] ?? Path.Combine(
             Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent", "requests.db");
-        services.AddSingleton<IRequestStore>(_ =>
+        services.AddSingleton<IRequestStore>(sp =>
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            return new SqliteRequestStore(path);
+            return new SqliteRequestStore(path, sp.GetRequiredService<K8sAgentPlatform.Persistence.Protection.IObjectProtector>());
         });
         return services;
     }

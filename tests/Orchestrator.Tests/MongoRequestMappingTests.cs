@@ -51,12 +51,14 @@ public sealed class MongoRequestMappingTests
         Reasons = ["waiting for a second person"],
     };
 
+    private static readonly SealedRequestJson Json = new(new K8sAgentPlatform.Persistence.Protection.AesGcmObjectProtector(new byte[32]));
+
     private static BsonDocument ThroughWire(BsonDocument document) => BsonSerializer.Deserialize<BsonDocument>(document.ToBson());
 
     [Fact]
     public void A_request_maps_to_a_uuid_id_query_fields_as_bson_dates_and_the_instance_nested_as_body()
     {
-        var document = MongoRequestMapping.ToBson(Sample());
+        var document = MongoRequestMapping.ToBson(Sample(), Json);
 
         document.Names.ShouldBe(["_id", "state", "version", "submitted_at", "updated_at", "deadline", "body"]);
         document["_id"].AsBsonBinaryData.SubType.ShouldBe(BsonBinarySubType.UuidStandard);
@@ -78,7 +80,7 @@ public sealed class MongoRequestMappingTests
         state.ConfirmationDeadline = null;
         state.Deadline = null;
 
-        MongoRequestMapping.ToBson(state)["deadline"].ShouldBe(BsonNull.Value);
+        MongoRequestMapping.ToBson(state, Json)["deadline"].ShouldBe(BsonNull.Value);
     }
 
     [Fact]
@@ -86,7 +88,7 @@ public sealed class MongoRequestMappingTests
     {
         var state = Sample();
 
-        var read = MongoRequestMapping.FromBson(ThroughWire(MongoRequestMapping.ToBson(state)));
+        var read = MongoRequestMapping.FromBson(ThroughWire(MongoRequestMapping.ToBson(state, Json)), Json);
 
         RequestStateJson.Serialize(read).ShouldBe(RequestStateJson.Serialize(state));
         read.SubmittedAt.ShouldBe(Submitted);
@@ -96,10 +98,10 @@ public sealed class MongoRequestMappingTests
     [Fact]
     public void The_version_read_back_is_the_top_level_one_the_conditional_update_filters_on()
     {
-        var document = MongoRequestMapping.ToBson(Sample());
+        var document = MongoRequestMapping.ToBson(Sample(), Json);
         document["version"] = 7;
 
-        MongoRequestMapping.FromBson(document).Version.ShouldBe(7);
+        MongoRequestMapping.FromBson(document, Json).Version.ShouldBe(7);
     }
 
     [Theory]

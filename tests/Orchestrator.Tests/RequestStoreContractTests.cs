@@ -1,3 +1,4 @@
+using K8sAgentPlatform.Persistence.Protection;
 using K8sAgentPlatform.Orchestrator.Persistence;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence.Tests.Contract;
@@ -114,7 +115,9 @@ public sealed class SqliteRequestStoreTests : RequestStoreContractTests, IDispos
 {
     private readonly string path = Path.Combine(Path.GetTempPath(), $"requests-{Guid.NewGuid():N}.db");
 
-    public SqliteRequestStoreTests() => Store = new SqliteRequestStore(path);
+    private static readonly AesGcmObjectProtector Protector = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public SqliteRequestStoreTests() => Store = new SqliteRequestStore(path, Protector);
 
     protected override IRequestStore Store { get; }
 
@@ -124,7 +127,40 @@ public sealed class SqliteRequestStoreTests : RequestStoreContractTests, IDispos
         var state = New2();
         await Store.InsertAsync(state);
 
-        (await new SqliteRequestStore(path).LoadAsync(state.CorrelationId))!.Principal.ShouldBe("bob");
+        (await new SqliteRequestStore(path, Protector).LoadAsync(state.CorrelationId))!.Principal.ShouldBe("bob");
+    }
+
+    [Fact]
+    public async Task A_request_whose_intent_writes_a_secret_is_stored_masked_and_sealed_and_loads_whole()
+    {
+        const string value = "st0red-S3cret-value";
+        var intentJson = $$"""
+            {"original_request":"set password to {{value}}","operations":[{"operation_type":"update_config","resource_type":"secret",
+             "resource_name":"db-credentials","namespace":"dev","parameters":{"configmap_name":"db-credentials","key":"password","value":"{{value}}"},
+             "reason":"rotate the database password","requires_confirmation":false}],"estimated_risk_level":"low","summary":"rotate the password {{value}}"}
+            """;
+        K8sAgentPlatform.Contracts.Intent.IntentJson.TryParse(intentJson, out _, out var errors).ShouldBeTrue(string.Join("; ", errors));
+        var state = New2();
+        state.Text = $"set password to {value} on db-credentials";
+        state.IntentJson = intentJson;
+        state.Reasons = [$"value {value} is new"];
+        await Store.InsertAsync(state);
+        state.CurrentState = "Executing";
+        await Store.UpdateAsync(state, 1);
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var onDisk = string.Concat(new[] { path, path + "-wal" }.Where(File.Exists).Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f))));
+        onDisk.ShouldContain("(redacted)");
+        onDisk.ShouldNotContain(value);
+        var loaded = (await new SqliteRequestStore(path, Protector).LoadAsync(state.CorrelationId))!;
+        loaded.IntentJson.ShouldBe(intentJson);
+        loaded.Text.ShouldBe(state.Text);
+        loaded.Reasons.ShouldBe(state.Reasons);
+        loaded.CurrentState.ShouldBe("Executing");
+        (await Store.QueryAsync(new RequestQuery())).Single(r => r.CorrelationId == state.CorrelationId).IntentJson.ShouldBe(intentJson);
+
+        var otherKey = new SqliteRequestStore(path, new AesGcmObjectProtector(new byte[32]));
+        await Should.ThrowAsync<ObjectProtectionException>(() => otherKey.LoadAsync(state.CorrelationId));
     }
 
     private static RequestState New2() => new() { CorrelationId = Guid.NewGuid(), CurrentState = "Parsing", Principal = "bob", SubmittedAt = DateTimeOffset.UtcNow };
@@ -149,14 +185,14 @@ public sealed class MongoRequestStoreTests(MongoServer server) : RequestStoreCon
     private MongoClient? client;
     private IRequestStore? store;
 
-    protected override IRequestStore Store => store ??= new MongoRequestStore(Client.GetDatabase(databaseName));
+    protected override IRequestStore Store => store ??= new MongoRequestStore(Client.GetDatabase(databaseName), new AesGcmObjectProtector(new byte[32]));
 
     private MongoClient Client => client ??= new MongoClient(server.ConnectionString());
 
     [Fact]
     public async Task A_second_client_loses_the_race_against_the_first_with_the_same_exception()
     {
-        var other = new MongoRequestStore(new MongoClient(server.ConnectionString()).GetDatabase(databaseName));
+        var other = new MongoRequestStore(new MongoClient(server.ConnectionString()).GetDatabase(databaseName), new AesGcmObjectProtector(new byte[32]));
         var state = new RequestState { CorrelationId = Guid.NewGuid(), CurrentState = "Parsing", Principal = "carol", SubmittedAt = DateTimeOffset.UtcNow };
         await Store.InsertAsync(state);
         await Should.ThrowAsync<ConcurrencyException>(() => other.InsertAsync(RequestStateJson.Copy(state)));

@@ -23,7 +23,7 @@ public static class MongoRequestMapping
 
     public static readonly BsonDocument NewestFirst = new() { { "submitted_at", -1 }, { "_id", -1 } };
 
-    public static BsonDocument ToBson(RequestState state)
+    public static BsonDocument ToBson(RequestState state, SealedRequestJson json)
     {
         ArgumentNullException.ThrowIfNull(state);
         return new BsonDocument
@@ -34,14 +34,14 @@ public static class MongoRequestMapping
             { "submitted_at", MongoMapping.Date(state.SubmittedAt) },
             { "updated_at", MongoMapping.Date(state.UpdatedAt) },
             { "deadline", state.Deadline is { } deadline ? MongoMapping.Date(deadline) : BsonNull.Value },
-            { "body", BsonJson.ToDocument(RequestStateJson.Serialize(state)) },
+            { "body", BsonJson.ToDocument(json.Serialize(state)) },
         };
     }
 
-    public static RequestState FromBson(BsonDocument document)
+    public static RequestState FromBson(BsonDocument document, SealedRequestJson json)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var state = RequestStateJson.Deserialize(BsonJson.ToJson(document["body"].AsBsonDocument));
+        var state = json.Deserialize(BsonJson.ToJson(document["body"].AsBsonDocument));
         // The top-level version is the one the conditional update moved; the body's copy was written with it.
         state.Version = document["version"].AsInt32;
         return state;

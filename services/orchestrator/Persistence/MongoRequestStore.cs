@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using K8sAgentPlatform.Persistence.Mongo;
+using K8sAgentPlatform.Persistence.Protection;
 using MassTransit;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -11,15 +12,16 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 /// concurrency without transactions: the unique <c>_id</c> decides between two inserts, and an update is a
 /// replace filtered by id and the version it was loaded at, so of two writers from one version one matches.
 /// </summary>
-public sealed class MongoRequestStore(IMongoDatabase database) : IRequestStore
+public sealed class MongoRequestStore(IMongoDatabase database, IObjectProtector protector) : IRequestStore
 {
+    private readonly SealedRequestJson json = new(protector);
     private readonly IndexedCollection requests = new(database, MongoRequestMapping.Collection, MongoRequestMapping.Indexes);
 
     public async Task<RequestState?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
         var collection = await requests.GetAsync(cancellationToken);
         var document = await collection.Find(MongoRequestMapping.Id(id)).FirstOrDefaultAsync(cancellationToken);
-        return document is null ? null : MongoRequestMapping.FromBson(document);
+        return document is null ? null : MongoRequestMapping.FromBson(document, json);
     }
 
     public async Task InsertAsync(RequestState state, CancellationToken cancellationToken = default)
@@ -29,7 +31,7 @@ public sealed class MongoRequestStore(IMongoDatabase database) : IRequestStore
         var collection = await requests.GetAsync(cancellationToken);
         try
         {
-            await collection.InsertOneAsync(MongoRequestMapping.ToBson(state), cancellationToken: cancellationToken);
+            await collection.InsertOneAsync(MongoRequestMapping.ToBson(state, json), cancellationToken: cancellationToken);
         }
         catch (MongoWriteException e) when (IndexedCollection.IsDuplicateKey(e))
         {
@@ -43,7 +45,7 @@ public sealed class MongoRequestStore(IMongoDatabase database) : IRequestStore
         var collection = await requests.GetAsync(cancellationToken);
         state.Version = expectedVersion + 1;
         var filter = new BsonDocument { { "_id", MongoMapping.Uuid(state.CorrelationId) }, { "version", expectedVersion } };
-        var result = await collection.ReplaceOneAsync(filter, MongoRequestMapping.ToBson(state), cancellationToken: cancellationToken);
+        var result = await collection.ReplaceOneAsync(filter, MongoRequestMapping.ToBson(state, json), cancellationToken: cancellationToken);
         if (result.MatchedCount != 1)
         {
             state.Version = expectedVersion;
@@ -66,6 +68,6 @@ public sealed class MongoRequestStore(IMongoDatabase database) : IRequestStore
             .Sort(MongoRequestMapping.NewestFirst)
             .Limit(query.Limit == int.MaxValue ? null : query.Limit)
             .ToListAsync(cancellationToken);
-        return documents.Select(MongoRequestMapping.FromBson).ToList();
+        return documents.Select(d => MongoRequestMapping.FromBson(d, json)).ToList();
     }
 }

@@ -1,5 +1,6 @@
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using MassTransit;
+using K8sAgentPlatform.Persistence.Protection;
 using Microsoft.Data.Sqlite;
 
 namespace K8sAgentPlatform.Orchestrator.Persistence;
@@ -12,9 +13,11 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 public sealed class SqliteRequestStore : IRequestStore
 {
     private readonly string connectionString;
+    private readonly SealedRequestJson json;
 
-    public SqliteRequestStore(string path)
+    public SqliteRequestStore(string path, IObjectProtector protector)
     {
+        json = new SealedRequestJson(protector);
         connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
         using var connection = Open();
         Execute(connection, """
@@ -44,7 +47,7 @@ public sealed class SqliteRequestStore : IRequestStore
     {
         await using var connection = Open();
         await using var command = Command(connection, "SELECT body FROM requests WHERE id = $id", ("$id", id.ToString()));
-        return await command.ExecuteScalarAsync(cancellationToken) is string body ? RequestStateJson.Deserialize(body) : null;
+        return await command.ExecuteScalarAsync(cancellationToken) is string body ? json.Deserialize(body) : null;
     }
 
     public async Task InsertAsync(RequestState state, CancellationToken cancellationToken = default)
@@ -106,19 +109,19 @@ public sealed class SqliteRequestStore : IRequestStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            found.Add(RequestStateJson.Deserialize(reader.GetString(0)));
+            found.Add(json.Deserialize(reader.GetString(0)));
         }
 
         return found;
     }
 
-    private static (string, object?)[] Columns(RequestState state) =>
+    private (string, object?)[] Columns(RequestState state) =>
     [
         ("$id", state.CorrelationId.ToString()),
         ("$state", state.CurrentState),
         ("$submitted", state.SubmittedAt.ToUnixTimeMilliseconds()),
         ("$deadline", state.Deadline?.ToUnixTimeMilliseconds()),
-        ("$body", RequestStateJson.Serialize(state)),
+        ("$body", json.Serialize(state)),
     ];
 
     private SqliteConnection Open()
