@@ -118,5 +118,14 @@ internal static class SnapshotPayload
         return (operation, objectJson);
     }
 
+    /// <summary>The recorded after-state as stored: in clear, or sealed on its own when the snapshot is protected.</summary>
+    public static string StoreAfter(IObjectProtector protector, SnapshotDocument snapshot, string afterJson) =>
+        MustProtect(snapshot) ? protector.Protect(afterJson, AfterContext(snapshot.Id)) : afterJson;
+
+    public static string ReadAfter(IObjectProtector protector, string snapshotId, bool isProtected, string stored) =>
+        isProtected ? protector.Unprotect(stored, AfterContext(snapshotId)) : stored;
+
     private static string Context(string snapshotId) => "snapshot:" + snapshotId;
+
+    private static string AfterContext(string snapshotId) => "snapshot-after:" + snapshotId;
 }

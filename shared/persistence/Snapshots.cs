@@ -33,6 +33,12 @@ public sealed record SnapshotDocument
     public DateTimeOffset? RestoredAt { get; init; }
     /// <summary>True once restored: restoring it again is a no-op.</summary>
     public bool Consumed { get; init; }
+    /// <summary>
+    /// The object's managed state right after the change succeeded (recorded by the executor), the way
+    /// <see cref="ObjectJson"/> is kept: a restore compares it with the live object to tell whether someone changed
+    /// the object since. Null until recorded, and for changes whose result was not recorded (failed, multi-object).
+    /// </summary>
+    public string? AfterJson { get; init; }
 }
 
 /// <summary>Which snapshots to list; every filter is optional, newest first.</summary>
@@ -64,6 +70,9 @@ public interface ISnapshotStore
 
     /// <summary>Marks a snapshot restored; false when it already was (atomically: only one caller wins).</summary>
     Task<bool> MarkConsumedAsync(string id, DateTimeOffset restoredAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the state the change left (<see cref="SnapshotDocument.AfterJson"/>), sealed like the object for Secrets; false when no such snapshot.</summary>
+    Task<bool> RecordAfterAsync(string id, string afterJson, CancellationToken cancellationToken = default);
 
     /// <summary>How many snapshots are not yet consumed (the active_snapshots gauge).</summary>
     Task<long> CountUnconsumedAsync(CancellationToken cancellationToken = default);

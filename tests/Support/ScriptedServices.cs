@@ -293,6 +293,19 @@ public sealed class MemorySnapshotStore : ISnapshotStore
         return Task.FromResult(found);
     }
 
+    public Task<bool> RecordAfterAsync(string id, string afterJson, CancellationToken cancellationToken = default)
+    {
+        while (snapshots.TryGetValue(id, out var current))
+        {
+            if (snapshots.TryUpdate(id, current with { AfterJson = afterJson }, current))
+            {
+                return Task.FromResult(true);
+            }
+        }
+
+        return Task.FromResult(false);
+    }
+
     public Task<bool> MarkConsumedAsync(string id, DateTimeOffset restoredAt, CancellationToken cancellationToken = default)
     {
         while (snapshots.TryGetValue(id, out var current) && !current.Consumed)

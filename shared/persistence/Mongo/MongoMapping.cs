@@ -96,15 +96,27 @@ public static class MongoMapping
         document.Add("captured_at", Date(snapshot.CapturedAt));
         document.Add("restored_at", snapshot.RestoredAt is { } restored ? Date(restored) : BsonNull.Value);
         document.Add("consumed", snapshot.Consumed);
+        document.Add("after", snapshot.AfterJson is { } after ? SnapshotAfter(snapshot, after, protector) : BsonNull.Value);
         return document;
     }
+
+    /// <summary>The recorded after-state as stored: a nested document, or a sealed string for protected snapshots.</summary>
+    public static BsonValue SnapshotAfter(SnapshotDocument snapshot, string afterJson, IObjectProtector protector) =>
+        SnapshotPayload.MustProtect(snapshot) ? SnapshotPayload.StoreAfter(protector, snapshot, afterJson) : BsonJson.ToDocument(afterJson);
 
     public static SnapshotDocument SnapshotFromBson(BsonDocument document, IObjectProtector protector)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(protector);
         var id = document["_id"].AsString;
-        var (operation, objectJson) = document.GetValue("protected", false).AsBoolean
+        var isProtected = document.GetValue("protected", false).AsBoolean;
+        var after = document.GetValue("after", BsonNull.Value) switch
+        {
+            BsonString sealedAfter => SnapshotPayload.ReadAfter(protector, id, isProtected, sealedAfter.AsString),
+            BsonDocument plain => BsonJson.ToJson(plain),
+            _ => null,
+        };
+        var (operation, objectJson) = isProtected
             ? SnapshotPayload.Open(protector, id, document["sealed"].AsString)
             : (SnapshotPayload.ReadOperation(BsonJson.ToJson(document["operation"].AsBsonDocument)),
                 document.GetValue("object", BsonNull.Value) is BsonDocument stored ? BsonJson.ToJson(stored) : null);
@@ -124,6 +136,7 @@ public static class MongoMapping
             CapturedAt = ReadDate(document["captured_at"]),
             RestoredAt = document.GetValue("restored_at", BsonNull.Value).IsBsonNull ? null : ReadDate(document["restored_at"]),
             Consumed = document["consumed"].AsBoolean,
+            AfterJson = after,
         };
     }
 

@@ -99,6 +99,21 @@ public sealed class MongoSnapshotStore(IMongoDatabase database, IObjectProtector
         return result.ModifiedCount == 1;
     }
 
+    public async Task<bool> RecordAfterAsync(string id, string afterJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(afterJson);
+        if (await GetAsync(id, cancellationToken) is not { } snapshot)
+        {
+            return false;
+        }
+
+        var collection = await snapshots.GetAsync(cancellationToken);
+        var result = await collection.UpdateOneAsync(new BsonDocument("_id", id),
+            new BsonDocument("$set", new BsonDocument("after", MongoMapping.SnapshotAfter(snapshot, afterJson, protector))), cancellationToken: cancellationToken);
+        return result.MatchedCount == 1;
+    }
+
     public async Task<long> CountUnconsumedAsync(CancellationToken cancellationToken = default)
     {
         var collection = await snapshots.GetAsync(cancellationToken);

@@ -26,7 +26,8 @@ public sealed class SqliteDatabase
             existed INTEGER NOT NULL,
             captured_at_us INTEGER NOT NULL,
             restored_at_us INTEGER NULL,
-            consumed INTEGER NOT NULL DEFAULT 0
+            consumed INTEGER NOT NULL DEFAULT 0,
+            after_json TEXT NULL
         );
         CREATE UNIQUE INDEX IF NOT EXISTS ux_snapshots_operation ON snapshots (request_id, operation_index);
         CREATE INDEX IF NOT EXISTS ix_snapshots_object ON snapshots (kind, namespace, name, captured_at_us);
@@ -126,6 +127,13 @@ public sealed class SqliteDatabase
                 command.Transaction = transaction;
                 command.CommandText = Schema;
                 await command.ExecuteNonQueryAsync(cancellationToken);
+                // Files made before the after-state was recorded lack its column.
+                command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('snapshots') WHERE name = 'after_json'";
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                {
+                    command.CommandText = "ALTER TABLE snapshots ADD COLUMN after_json TEXT NULL";
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
                 await transaction.CommitAsync(cancellationToken);
             }
 

@@ -10,7 +10,7 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
 {
     private const string Columns =
         "id, request_id, operation_index, operation_json, kind, api_version, namespace, name, object_json, sealed, " +
-        "resource_version, existed, captured_at_us, restored_at_us, consumed";
+        "resource_version, existed, captured_at_us, restored_at_us, consumed, after_json";
 
     public async Task<SnapshotDocument> SaveAsync(SnapshotDocument snapshot, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
             insert.CommandText = $"""
                 INSERT INTO snapshots ({Columns})
                 VALUES ($id, $request_id, $operation_index, $operation_json, $kind, $api_version, $namespace, $name, $object_json,
-                        $sealed, $resource_version, $existed, $captured_at_us, $restored_at_us, $consumed)
+                        $sealed, $resource_version, $existed, $captured_at_us, $restored_at_us, $consumed, $after_json)
                 ON CONFLICT DO NOTHING
                 """;
             insert.Parameters.AddWithValue("$id", stored.Id);
@@ -48,6 +48,7 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
             insert.Parameters.AddWithValue("$captured_at_us", SqliteTime.ToMicroseconds(stored.CapturedAt));
             insert.Parameters.AddWithValue("$restored_at_us", stored.RestoredAt is { } at ? SqliteTime.ToMicroseconds(at) : DBNull.Value);
             insert.Parameters.AddWithValue("$consumed", stored.Consumed ? 1 : 0);
+            insert.Parameters.AddWithValue("$after_json", stored.AfterJson is { } after ? SnapshotPayload.StoreAfter(protector, stored, after) : DBNull.Value);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -141,6 +142,23 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    public async Task<bool> RecordAfterAsync(string id, string afterJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(afterJson);
+        if (await GetAsync(id, cancellationToken) is not { } snapshot)
+        {
+            return false;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE snapshots SET after_json = $after_json WHERE id = $id";
+        update.Parameters.AddWithValue("$id", id);
+        update.Parameters.AddWithValue("$after_json", SnapshotPayload.StoreAfter(protector, snapshot, afterJson));
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task<long> CountUnconsumedAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -201,6 +219,7 @@ public sealed class SqliteSnapshotStore(SqliteDatabase database, IObjectProtecto
             CapturedAt = SqliteTime.FromMicroseconds(row.GetInt64(12)),
             RestoredAt = row.IsDBNull(13) ? null : SqliteTime.FromMicroseconds(row.GetInt64(13)),
             Consumed = row.GetInt64(14) != 0,
+            AfterJson = row.IsDBNull(15) ? null : SnapshotPayload.ReadAfter(protector, id, isProtected: !row.IsDBNull(9), row.GetString(15)),
         };
     }
 }

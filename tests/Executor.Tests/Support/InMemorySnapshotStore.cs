@@ -47,6 +47,20 @@ internal sealed class InMemorySnapshotStore : ISnapshotStore
             .Take(query.Limit)
             .ToArray());
 
+    public Task<bool> RecordAfterAsync(string id, string afterJson, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            if (!byId.TryGetValue(id, out var s))
+            {
+                return Task.FromResult(false);
+            }
+
+            byId[id] = s with { AfterJson = afterJson };
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<bool> MarkConsumedAsync(string id, DateTimeOffset restoredAt, CancellationToken cancellationToken = default)
     {
         lock (gate)

@@ -197,6 +197,31 @@ public abstract partial class PersistenceContract
     }
 
     [Fact]
+    public async Task The_state_a_change_left_is_recorded_on_its_snapshot_and_sealed_for_a_secret()
+    {
+        await using var store = await CreateAsync();
+        var plain = await store.Snapshots.SaveAsync(TestData.Snapshot("snap-plain"));
+        var secret = await store.Snapshots.SaveAsync(TestData.SecretSnapshot("snap-secret"));
+        plain.AfterJson.ShouldBeNull();
+        const string plainAfter = """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":5}}""";
+        var secretAfter = $$$"""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db-credentials"},"data":{"password":"{{{TestData.SecretValueBase64}}}"}}""";
+
+        (await store.Snapshots.RecordAfterAsync(plain.Id, plainAfter)).ShouldBeTrue();
+        (await store.Snapshots.RecordAfterAsync(secret.Id, secretAfter)).ShouldBeTrue();
+        (await store.Snapshots.RecordAfterAsync("snap-unknown", plainAfter)).ShouldBeFalse();
+
+        (await store.OtherSnapshots.GetAsync(plain.Id))!.AfterJson.ShouldBe(plainAfter);
+        var read = await store.OtherSnapshots.GetAsync(secret.Id);
+        read!.AfterJson.ShouldBe(secretAfter);
+        read.ObjectJson.ShouldBe(secret.ObjectJson);
+        (await store.RawSnapshotAsync(secret.Id)).ShouldNotContain(TestData.SecretValueBase64);
+        if (await store.RawStorageAsync() is { } bytes)
+        {
+            bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(TestData.SecretValueBase64)).ShouldBe(-1);
+        }
+    }
+
+    [Fact]
     public async Task A_snapshot_of_a_manifest_touching_a_secret_is_sealed_and_reads_back_in_clear()
     {
         await using var store = await CreateAsync();

@@ -24,7 +24,7 @@ public sealed class MongoMappingTests : IDisposable
 
         document.Names.ShouldBe([
             "_id", "request_id", "operation_index", "kind", "api_version", "namespace", "name", "protected",
-            "operation", "object", "resource_version", "existed", "captured_at", "restored_at", "consumed"]);
+            "operation", "object", "resource_version", "existed", "captured_at", "restored_at", "consumed", "after"]);
         document["_id"].ShouldBe(new BsonString("snap-bson"));
         var requestId = document["request_id"].AsBsonBinaryData;
         requestId.SubType.ShouldBe(BsonBinarySubType.UuidStandard);
@@ -43,6 +43,10 @@ public sealed class MongoMappingTests : IDisposable
         document["existed"].ShouldBe(BsonBoolean.True);
         document["consumed"].ShouldBe(BsonBoolean.False);
         document.Contains("sealed").ShouldBeFalse();
+        document["after"].ShouldBe(BsonNull.Value);
+        var after = MongoMapping.ToBson(snapshot with { AfterJson = """{"spec":{"replicas":5}}""" }, protector);
+        after["after"]["spec"]["replicas"].ShouldBe(new BsonInt32(5));
+        MongoMapping.SnapshotFromBson(after, protector).AfterJson.ShouldBe("""{"spec":{"replicas":5}}""");
     }
 
     [Fact]
