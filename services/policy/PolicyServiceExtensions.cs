@@ -1,7 +1,10 @@
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Kubernetes;
+using K8sAgentPlatform.Persistence;
+using K8sAgentPlatform.Policy.Checks;
 using K8sAgentPlatform.Policy.Consumers;
+using K8sAgentPlatform.Policy.Kubernetes;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +20,9 @@ public static class PolicyServiceExtensions
     public static IHostApplicationBuilder AddPolicyService(this IHostApplicationBuilder builder)
     {
         builder.Services.AddKubernetesClient();
+        // Snapshots (read only) for the restore check: whether someone changed the object since the change it undoes.
+        builder.Services.AddPersistence(builder.Configuration);
+        builder.Services.AddSingleton<ILiveOperationCheck, ChangedSinceChangeCheck>();
         builder.Services.AddPolicyEngine();
         builder.AddPlatformConsumers(bus => bus.AddPolicyConsumers());
         return builder;

@@ -92,6 +92,54 @@ public static class ManagedState
         return obj;
     }
 
+    /// <summary>
+    /// The managed fields that differ between two states of an object, as "path: before -> after" lines (at most
+    /// <paramref name="max"/>, then a count of the rest), server-written annotations aside. With
+    /// <paramref name="maskValues"/> (a Secret) only the paths are named, never a value.
+    /// </summary>
+    public static IReadOnlyList<string> Differences(JsonObject before, JsonObject after, bool maskValues, int max = 8)
+    {
+        var found = new List<string>();
+        Compare(Comparable(before), Comparable(after), "", found, maskValues);
+        return found.Count <= max ? found : [.. found.Take(max), $"and {found.Count - max} more field(s)"];
+    }
+
+    private static void Compare(JsonNode? before, JsonNode? after, string path, List<string> found, bool maskValues)
+    {
+        if (JsonNode.DeepEquals(before, after))
+        {
+            return;
+        }
+
+        if (before is JsonObject a && after is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal))
+            {
+                Compare(a[key], b[key], path.Length == 0 ? key : $"{path}.{key}", found, maskValues);
+            }
+
+            return;
+        }
+
+        if (before is JsonArray x && after is JsonArray y && x.Count == y.Count)
+        {
+            for (var i = 0; i < x.Count; i++)
+            {
+                Compare(x[i], y[i], $"{path}[{i}]", found, maskValues);
+            }
+
+            return;
+        }
+
+        found.Add(maskValues ? $"{path} changed" : $"{path}: {Shown(before)} -> {Shown(after)}");
+    }
+
+    private static string Shown(JsonNode? value)
+    {
+        var text = value is null ? "(absent)" : value.ToJsonString();
+        return text.Length <= 80 ? text : text[..77] + "...";
+    }
+
     private static JsonObject Comparable(JsonObject obj)
     {
         var copy = Of(obj);

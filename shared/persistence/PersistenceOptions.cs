@@ -28,6 +28,13 @@ public sealed class PersistenceOptions
     /// </summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>
+    /// Base64 of at least 32 random bytes keying the audit chain's HMAC. Every process that writes or verifies the
+    /// audit log needs the same one; unset, it is derived from the protection key (<see cref="EncryptionKey"/> or
+    /// <see cref="KeyFile"/>), which suits one process or processes that all hold that key.
+    /// </summary>
+    public string? AuditKey { get; set; }
+
     public static string DefaultSqlitePath() =>
         System.IO.Path.Combine(UserDirectory(Environment.SpecialFolder.LocalApplicationData), "k8s-agent", "k8s-agent.db");
 
@@ -81,6 +88,18 @@ public sealed class PersistenceOptionsValidator : IValidateOptions<PersistenceOp
             try
             {
                 Protection.ProtectionKeys.FromBase64(options.EncryptionKey, key + nameof(options.EncryptionKey));
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
+        if (options.AuditKey is not null)
+        {
+            try
+            {
+                K8sAgentPlatform.Persistence.AuditKey.FromBase64(options.AuditKey, key + nameof(options.AuditKey));
             }
             catch (ArgumentException e)
             {

@@ -63,7 +63,9 @@ public static class PersistenceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new ProtectionKey(ResolveProtectionKey(Options(provider))));
         services.TryAddSingleton<IObjectProtector>(provider => new AesGcmObjectProtector(provider.GetRequiredService<ProtectionKey>().Bytes));
-        services.TryAddSingleton(provider => new AuditChain(AuditKey.DeriveFrom(provider.GetRequiredService<ProtectionKey>().Bytes)));
+        services.TryAddSingleton(provider => new AuditChain(Options(provider).AuditKey is { } auditKey
+            ? AuditKey.FromBase64(auditKey, $"{PersistenceOptions.Section}:{nameof(PersistenceOptions.AuditKey)}")
+            : AuditKey.DeriveFrom(provider.GetRequiredService<ProtectionKey>().Bytes)));
         services.TryAddSingleton(provider => new SqliteDatabase(Options(provider).SqlitePath));
         services.TryAddSingleton<IMongoClient>(provider => new MongoClient(Options(provider).MongoConnectionString));
         services.TryAddSingleton(provider => provider.GetRequiredService<IMongoClient>().GetDatabase(Options(provider).MongoDatabase));

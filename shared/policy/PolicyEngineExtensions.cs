@@ -60,7 +60,8 @@ public static class PolicyEngineExtensions
             sp.GetRequiredService<PolicySettings>(),
             sp.GetService<IClusterReader>() ?? (sp.GetService<IKubernetes>() is { } client
                 ? new KubernetesClusterReader(client, sp.GetRequiredService<TimeProvider>())
-                : null)));
+                : null),
+            sp.GetServices<ILiveOperationCheck>()));
         return services;
     }
 

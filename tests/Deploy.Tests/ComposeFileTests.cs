@@ -98,6 +98,7 @@ public sealed class ComposeFileTests
     [InlineData("executor")]
     [InlineData("rollback")]
     [InlineData("orchestrator")]
+    [InlineData("policy")]
     public void Services_that_keep_snapshots_or_requests_use_mongodb_with_a_shared_encryption_key(string service)
     {
         var environment = Environment(service);
@@ -106,6 +107,14 @@ public sealed class ComposeFileTests
         environment.Text("Persistence__MongoDatabase").ShouldBe("k8s_agent");
         environment.Text("Persistence__EncryptionKey").ShouldBe(Environment("executor").Text("Persistence__EncryptionKey"));
     }
+
+    [Theory]
+    [InlineData("executor")]
+    [InlineData("rollback")]
+    [InlineData("orchestrator")]
+    [InlineData("remediation")]
+    public void Every_service_that_writes_the_audit_log_keys_its_chain_with_the_one_audit_key(string service) =>
+        Environment(service).Text("Persistence__AuditKey").ShouldBe("${K8S_AGENT_AUDIT_KEY:?set K8S_AGENT_AUDIT_KEY to base64 of 32 random bytes (openssl rand -base64 32)}");
 
     [Fact]
     public void The_orchestrator_reads_its_tokens_from_a_secret_file_and_publishes_its_api_on_loopback()

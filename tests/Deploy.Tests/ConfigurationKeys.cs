@@ -38,7 +38,7 @@ internal static class ConfigurationKeys
     public static readonly IReadOnlyDictionary<string, Type[]> Sections = new Dictionary<string, Type[]>
     {
         ["intent"] = [typeof(BusOptions), typeof(OpenAiOptions), typeof(IntentOptions)],
-        ["policy"] = [typeof(BusOptions), typeof(KubernetesOptions), typeof(PolicyOptions)],
+        ["policy"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions)],
         ["executor"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(AuthorizationOptions), typeof(Executor.ExecutorOptions)],
         ["rollback"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(KubernetesOptions), typeof(PolicyOptions), typeof(AuthorizationOptions), typeof(Rollback.RollbackOptions)],
         ["orchestrator"] = [typeof(BusOptions), typeof(PersistenceOptions), typeof(AuthOptions), typeof(ApiOptions), typeof(BodyLimitOptions), typeof(AuthorizationOptions), typeof(OrchestratorOptions)],

@@ -78,7 +78,7 @@ public sealed partial class HelmChartTests
         var services = Values.Map("services");
         services.Keys.ShouldContain("remediation");
         services.Where(s => Repository.Map(s.Value).GetValueOrDefault("encryptionKey") is "true").Select(s => (string)s.Key).Order()
-            .ShouldBe(["executor", "orchestrator", "rollback"]);
+            .ShouldBe(["executor", "orchestrator", "policy", "rollback"]);
         Repository.Map(services["remediation"]).GetValueOrDefault("replicas").ShouldBe("1", "its dedupe, cooldowns and breaker are in memory");
 
         var gate = "{{- if or (ne $service \"remediation\") $.Values.remediation.rules }}";
@@ -86,6 +86,7 @@ public sealed partial class HelmChartTests
         var deployments = Repository.Read($"{Chart}/templates/deployments.yaml");
         deployments.ShouldContain(gate);
         deployments.ShouldContain("{{- if and $settings.persistence $settings.encryptionKey }}");
+        deployments.ShouldContain("- name: Persistence__AuditKey");
         deployments.ShouldContain("{{- $usesTokens := has $service (list \"orchestrator\" \"remediation\") }}");
     }
 

@@ -46,7 +46,7 @@ internal sealed class ChangeRunner(
             {
                 case (Resumption.Verify, var before, _):
                     await refusal(before);
-                    return await verify(before);
+                    return await RecordAfterAsync(run, await verify(before));
                 case (Resumption.Refuse, _, var why):
                     return Outcome.Failed(why!);
             }
@@ -122,10 +122,41 @@ internal sealed class ChangeRunner(
             }
         }
 
-        using var verifying = PlatformTelemetry.Source.StartActivity("executor verify");
-        var verified = await verify(current);
-        verifying?.SetTag("k8s_agent.success", verified.Success);
-        return verified;
+        Outcome verified;
+        using (var verifying = PlatformTelemetry.Source.StartActivity("executor verify"))
+        {
+            verified = await verify(current);
+            verifying?.SetTag("k8s_agent.success", verified.Success);
+        }
+
+        return await RecordAfterAsync(run, verified);
+    }
+
+    /// <summary>
+    /// After a change that took effect, records on its snapshot the managed state it left, so a later restore can
+    /// tell whether someone changed the object since. The change stands whatever happens here: a failure to record
+    /// is logged, and a restore then says it could not compare.
+    /// </summary>
+    public async Task<Outcome> RecordAfterAsync(Run run, Outcome outcome)
+    {
+        if (!outcome.Success || run.SnapshotId is not { } snapshotId || run.Command.DryRun)
+        {
+            return outcome;
+        }
+
+        try
+        {
+            if (await objects.ReadAsync(run.Type, run.Namespace, run.Name, run.CancellationToken) is { } after)
+            {
+                await snapshots.RecordAfterAsync(snapshotId, ManagedState.Of(after).ToJsonString(), run.CancellationToken);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Request {RequestId}: could not record the state {Target} was left in on snapshot {SnapshotId}", run.Command.RequestId, run.Target, snapshotId);
+        }
+
+        return outcome;
     }
 
     private enum Resumption

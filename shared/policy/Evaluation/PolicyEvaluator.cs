@@ -12,9 +12,9 @@ namespace K8sAgentPlatform.Policy.Evaluation;
 /// static rules passed, the live checks and the server-side dry run. Deterministic; fails closed: a
 /// rule that throws rejects the operation instead of letting it through.
 /// </summary>
-public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? cluster = null)
+public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? cluster = null, IEnumerable<ILiveOperationCheck>? liveOperationChecks = null)
 {
-    private readonly LiveChecks? _live = cluster is null ? null : new LiveChecks(cluster);
+    private readonly LiveChecks? _live = cluster is null ? null : new LiveChecks(cluster, liveOperationChecks?.ToArray() ?? []);
 
     public PolicySettings Settings { get; } = settings;
 

@@ -60,3 +60,12 @@ public sealed class ClusterApiException(int? statusCode, string message, Excepti
 {
     public int? StatusCode { get; } = statusCode;
 }
+
+/// <summary>
+/// A live check a service adds to the built-in ones (registered in the container): it runs for every mutating operation
+/// whose other checks passed, may reject or ask for confirmation, and fails closed (an exception rejects the operation).
+/// </summary>
+public interface ILiveOperationCheck
+{
+    Task CheckAsync(Rules.OperationContext context, Rules.OperationFindings findings, CancellationToken cancellationToken);
+}

@@ -7,7 +7,7 @@ using K8sAgentPlatform.Policy.Rules;
 namespace K8sAgentPlatform.Policy.Kubernetes;
 
 /// <summary>The checks that need the cluster: existence, containers, scale factor, PDBs, GitOps ownership, dry run.</summary>
-public sealed class LiveChecks(IClusterReader cluster)
+public sealed class LiveChecks(IClusterReader cluster, IReadOnlyList<ILiveOperationCheck> operationChecks)
 {
     private static readonly string[] ArgoLabels = ["argocd.argoproj.io/instance"];
     private static readonly string[] ArgoAnnotations = ["argocd.argoproj.io/tracking-id"];
@@ -46,6 +46,14 @@ public sealed class LiveChecks(IClusterReader cluster)
             if (op.OperationType == OperationType.DrainNode)
             {
                 await CheckDisruptionBudgetsAsync(op, findings, cancellationToken);
+            }
+
+            foreach (var check in operationChecks)
+            {
+                if (findings.Reasons.Count == 0 && context.IsMutating)
+                {
+                    await check.CheckAsync(context, findings, cancellationToken);
+                }
             }
 
             if (findings.Reasons.Count == 0 && context.IsMutating && context.Settings.DryRun)

@@ -34,6 +34,7 @@ public static class RuleIds
     public const string GitOps = "live.gitops";
     public const string DryRun = "live.dry_run";
     public const string ApiFailure = "live.api";
+    public const string ChangedSinceSnapshot = "live.changed_since_change";
 
     /// <summary>The rule id a reason starts with ("[scale.max_replicas] ..."); "policy_violation" when it names none.</summary>
     public static string Of(string reason) =>

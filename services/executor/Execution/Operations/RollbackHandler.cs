@@ -75,7 +75,7 @@ internal sealed class RollbackHandler(
         }
 
         await snapshots.MarkConsumedAsync(snapshotId, time.GetUtcNow(), ct);
-        return Outcome.Ok($"snapshot {snapshotId} restored: {restored.Message}");
+        return await runner.RecordAfterAsync(run, Outcome.Ok($"snapshot {snapshotId} restored: {restored.Message}"));
     }
 
     private static bool Restored(SnapshotDocument snapshot, JsonObject? live) =>
