@@ -244,6 +244,10 @@ public sealed class ChangeCycleTests
         await using var cluster = await StartAsync();
         var before = await cluster.CreateDeploymentAsync();
         var scaled = await cluster.RunAsync(Op(OperationType.Scale, ResourceType.Deployment, "web", new ScaleParameters { Replicas = 5 }));
+        // The state the scale left is recorded on its snapshot: what a restore compares the live object with.
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse((await cluster.Snapshots.GetAsync(scaled.SnapshotId!))!.AfterJson!)!;
+        recorded["spec"]!["replicas"]!.GetValue<int>().ShouldBe(5);
+        recorded["status"].ShouldBeNull();
 
         var undo = await cluster.RunAsync(Op(OperationType.Rollback, ResourceType.Deployment, "web", new RollbackParameters { SnapshotId = scaled.SnapshotId }));
 
