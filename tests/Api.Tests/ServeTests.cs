@@ -1,8 +1,10 @@
+using System.CommandLine;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using k8s;
+using K8sAgentPlatform.Cli.Commands;
 using K8sAgentPlatform.Cli.Embedded;
 using K8sAgentPlatform.KubeSandbox;
 using K8sAgentPlatform.WebApi.Auth;
@@ -210,6 +212,115 @@ public sealed class ServeTests : IAsyncLifetime
         audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()).ShouldContain("emergency-stop-lifted");
     }
 
+    [Fact]
+    public async Task A_production_rollback_by_the_requester_waits_for_the_approver_restores_after_their_confirm_and_is_audited_with_its_snapshot()
+    {
+        // Only what `serve` gives a new user: the client config it writes, with its admin (the default) and approver tokens.
+        var platform = await Start();
+        var cluster = platform.CreateSandboxClient()!;
+        using var api = Client(platform);
+        await SettledAsync(cluster, "production", "web");
+        var before = (await cluster.AppsV1.ReadNamespacedDeploymentAsync("web", "production", cancellationToken: TestContext.Current.CancellationToken)).Spec.Replicas;
+        before.ShouldBe(2);
+
+        // 1. A production scale needs confirmation but not a second person (medium risk), so --yes confirms it with the admin token.
+        var (askExit, asked, askError) = await Cli(platform, "ask", "--yes", "--json", "scale web to 3 in production");
+        askExit.ShouldBe(0, askError);
+        var scale = JsonDocument.Parse(asked).RootElement;
+        scale.GetProperty("state").GetString().ShouldBe("Completed");
+        scale.GetProperty("principal").GetString().ShouldBe("admin");
+        scale.GetProperty("confirmed_by").EnumerateArray().Select(e => e.GetString()).ShouldBe(["admin"]);
+        var scaleId = scale.GetProperty("id").GetGuid();
+        (await cluster.AppsV1.ReadNamespacedDeploymentAsync("web", "production", cancellationToken: TestContext.Current.CancellationToken)).Spec.Replicas.ShouldBe(3);
+
+        // 2. Its snapshot, as `k8s-agent snapshots` lists it.
+        var (listExit, listed, listError) = await Cli(platform, "snapshots", "--request", scaleId.ToString(), "--json");
+        listExit.ShouldBe(0, listError);
+        var snapshot = JsonDocument.Parse(listed).RootElement.EnumerateArray().ShouldHaveSingleItem();
+        (snapshot.GetProperty("kind").GetString(), snapshot.GetProperty("namespace").GetString(), snapshot.GetProperty("name").GetString()).ShouldBe(("Deployment", "production", "web"));
+        snapshot.GetProperty("consumed").GetBoolean().ShouldBeFalse();
+        var snapshotId = snapshot.GetProperty("id").GetString()!;
+
+        // The scaled deployment must be done rolling out: a status update during the wait would (rightly) move its
+        // resourceVersion and ask for confirmation again.
+        await SettledAsync(cluster, "production", "web");
+
+        // The requester rolls back with --yes: the CLI tries the default (admin) token, is refused by four-eyes, and must
+        // not fall back to the approver token in the same file; it waits.
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var synchronizedOutput = TextWriter.Synchronized(output);
+        var synchronizedError = TextWriter.Synchronized(error);
+        var rolling = Cli(platform, synchronizedOutput, synchronizedError, "rollback", "--snapshot", snapshotId, "--yes", "--json");
+        string Progress()
+        {
+            lock (synchronizedError)
+            {
+                return error.ToString();
+            }
+        }
+
+        await Until(() => Progress().Contains("Waiting for a second person", StringComparison.Ordinal) || rolling.IsCompleted,
+            () => $"the rollback did not wait for a second person:\n{Progress()}");
+        rolling.IsCompleted.ShouldBeFalse(Progress());
+        var submitted = System.Text.RegularExpressions.Regex.Match(Progress(), @"Rollback request ([0-9a-f-]{36}) submitted \(snapshot (\S+)\)\.");
+        submitted.Success.ShouldBeTrue(Progress());
+        submitted.Groups[2].Value.ShouldBe(snapshotId);
+        var rollbackId = Guid.Parse(submitted.Groups[1].Value);
+        Progress().ShouldContain($"Could not confirm: A second person must confirm: Request {rollbackId} needs a second person");
+        Progress().ShouldContain("Waiting for a second person: anyone with the approver role but admin.");
+
+        var waiting = await WaitFor(api, rollbackId, view => view.GetProperty("final").GetBoolean() || view.GetProperty("state").GetString() == "AwaitingConfirmation");
+        waiting.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation");
+        waiting.GetProperty("principal").GetString().ShouldBe("admin");
+        waiting.GetProperty("requires_second_person").GetBoolean().ShouldBeTrue();
+        waiting.GetProperty("may_confirm").GetString().ShouldBe("anyone with the approver role but admin");
+        waiting.GetProperty("confirmed_by").GetArrayLength().ShouldBe(0);
+        var verdict = waiting.GetProperty("verdicts").EnumerateArray().ShouldHaveSingleItem();
+        verdict.GetProperty("policy_risk_level").GetString().ShouldBe("high");
+        (await cluster.AppsV1.ReadNamespacedDeploymentAsync("web", "production", cancellationToken: TestContext.Current.CancellationToken)).Spec.Replicas.ShouldBe(3);
+
+        // The requester's own `confirm` is refused the same way (admin holds the approver role; four-eyes is what stops it).
+        var (ownExit, _, ownError) = await Cli(platform, "confirm", rollbackId.ToString());
+        ownExit.ShouldBe(2);
+        ownError.ShouldStartWith($"k8s-agent confirm: A second person must confirm: Request {rollbackId} needs a second person");
+        var stillWaiting = await api.GetFromJsonAsync<JsonElement>($"/api/requests/{rollbackId}", TestContext.Current.CancellationToken);
+        stillWaiting.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation");
+        stillWaiting.GetProperty("confirmed_by").GetArrayLength().ShouldBe(0);
+
+        // 3. The approver confirms; the waiting `rollback` follows the request to Completed and the replicas are back.
+        var (confirmExit, confirmed, confirmError) = await Cli(platform, "confirm", rollbackId.ToString(), "--as", "approver");
+        confirmExit.ShouldBe(0, confirmError);
+        confirmed.ShouldContain($"{rollbackId}: confirmation sent");
+        (await rolling.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)).ShouldBe(0, Progress());
+        string printed;
+        lock (synchronizedOutput)
+        {
+            printed = output.ToString();
+        }
+
+        var rolledBack = JsonDocument.Parse(printed).RootElement;
+        rolledBack.GetProperty("id").GetGuid().ShouldBe(rollbackId);
+        rolledBack.GetProperty("state").GetString().ShouldBe("Completed");
+        rolledBack.GetProperty("confirmed_by").EnumerateArray().Select(e => e.GetString()).ShouldBe(["approver"]);
+        (await cluster.AppsV1.ReadNamespacedDeploymentAsync("web", "production", cancellationToken: TestContext.Current.CancellationToken)).Spec.Replicas.ShouldBe(before);
+        var (_, relisted, _) = await Cli(platform, "snapshots", "--request", scaleId.ToString(), "--json");
+        JsonDocument.Parse(relisted).RootElement.EnumerateArray().ShouldHaveSingleItem().GetProperty("consumed").GetBoolean().ShouldBeTrue();
+
+        // 4. The audit log of the rollback request names the snapshot, the refused confirmations and the approver's.
+        var (auditExit, audited, auditError) = await Cli(platform, "audit", "--request", rollbackId.ToString(), "--json");
+        auditExit.ShouldBe(0, auditError);
+        var entries = JsonDocument.Parse(audited).RootElement.EnumerateArray()
+            .Select(e => (Action: e.GetProperty("action").GetString()!, Principal: e.GetProperty("principal").GetString()!, Detail: e.GetProperty("detail").GetString() ?? ""))
+            .ToList();
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", entries));
+        entries.Where(e => e.Detail.Contains(snapshotId, StringComparison.Ordinal)).Select(e => e.Action).ShouldBe(["Parsing -> Validating", "operation-executed"]);
+        entries.Single(e => e.Action == "operation-executed").Detail.ShouldEndWith($"; it restored snapshot {snapshotId}");
+        entries.Count(e => e.Action == "denied" && e.Principal == "admin" && e.Detail.Contains("second person", StringComparison.Ordinal)).ShouldBe(2);
+        entries.ShouldContain(e => e.Action == "confirmed" && e.Principal == "approver");
+        entries.ShouldContain(e => e.Action == "Executing -> Completed");
+    }
+
     private static async Task SettledAsync(IKubernetes cluster, string ns, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -266,6 +377,35 @@ public sealed class ServeTests : IAsyncLifetime
         var response = await api.PostAsJsonAsync("/api/requests", new { text, dry_run = dryRun }, TestContext.Current.CancellationToken);
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>`k8s-agent ARGS` in-process, with the client config <c>serve</c> wrote (as a user on that machine would find it).</summary>
+    private static async Task<(int Exit, string Output, string Error)> Cli(EmbeddedPlatform platform, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await Cli(platform, output, error, args);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static Task<int> Cli(EmbeddedPlatform platform, TextWriter output, TextWriter error, params string[] args)
+    {
+        var root = new RootCommand
+        {
+            AskCommand.Create(), RollbackCommand.Create(), DecisionCommands.Confirm(), SnapshotsCommand.Create(), AuditCommand.Create(),
+        };
+        return root.Parse([.. args, "--config", platform.ClientConfigPath])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task Until(Func<bool> condition, Func<string> otherwise)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            (DateTime.UtcNow < deadline).ShouldBeTrue(otherwise());
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
     }
 
     private static async Task<JsonElement> WaitFor(HttpClient api, Guid id, Func<JsonElement, bool> condition)

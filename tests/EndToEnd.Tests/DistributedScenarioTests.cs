@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
@@ -7,9 +8,9 @@ using k8s.Models;
 namespace K8sAgentPlatform.EndToEnd.Tests;
 
 /// <summary>
-/// The paths a request can take (confirmed, rolled back, rejected, re-confirmed after a concurrent edit),
+/// The paths a request can take (confirmed, rolled back, rejected, re-confirmed after a concurrent edit, a stale-round confirm),
 /// each across the five service processes on RabbitMQ against the sandbox. The scenarios touch different
-/// objects (staging api, production api, staging web, dev api and kube-system coredns, production web), so
+/// objects (staging api, production api, staging web, dev api and kube-system coredns, production web, production worker), so
 /// they share one platform.
 /// </summary>
 public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixture<SharedPlatform>
@@ -165,6 +166,35 @@ public sealed class DistributedScenarioTests(SharedPlatform shared) : IClassFixt
         var web = await platform.ReadDeploymentAsync("production", "web");
         web["spec"]!["replicas"]!.GetValue<int>().ShouldBe(4);
         web["metadata"]!["annotations"]!["team"]!.GetValue<string>().ShouldBe("payments");
+    }
+
+    [Fact]
+    public async Task A_confirm_for_another_round_gets_409_is_audited_and_changes_nothing_then_the_current_rounds_confirm_runs_it()
+    {
+        var platform = shared.Platform;
+        var id = await platform.SubmitAsync("restart worker in production", "alice");
+        var waiting = await platform.WaitForStateAsync(id, "AwaitingConfirmation");
+        var round = waiting.GetProperty("confirmation_round").GetInt32();
+        var before = ResourceVersion(await platform.ReadDeploymentAsync("production", "worker"));
+
+        var stale = await platform.Api("bob").PostAsJsonAsync($"/api/requests/{id}/confirm", new { round = round + 1 }, TestContext.Current.CancellationToken);
+
+        stale.StatusCode.ShouldBe(HttpStatusCode.Conflict, await stale.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        (await stale.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain($"waits for confirmation round {round}, not {round + 1}");
+        var audit = await platform.Api().GetFromJsonAsync<JsonElement>($"/api/audit?request_id={id}", TestContext.Current.CancellationToken);
+        audit.EnumerateArray().ShouldContain(e => e.GetProperty("action").GetString() == "denied" && e.GetProperty("principal").GetString() == "bob"
+            && e.GetProperty("outcome").GetString() == "409", audit.ToString());
+        var afterRefusal = await platform.GetAsync(id);
+        afterRefusal.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation", afterRefusal.ToString());
+        afterRefusal.GetProperty("confirmed_by").GetArrayLength().ShouldBe(0, afterRefusal.ToString());
+        ResourceVersion(await platform.ReadDeploymentAsync("production", "worker")).ShouldBe(before);
+
+        var current = await platform.Api("bob").PostAsJsonAsync($"/api/requests/{id}/confirm", new { round }, TestContext.Current.CancellationToken);
+        current.StatusCode.ShouldBe(HttpStatusCode.Accepted, await current.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var done = await platform.WaitForFinalStateAsync(id);
+
+        done.GetProperty("state").GetString().ShouldBe("Completed", $"{done}\n{platform.Logs()}");
+        done.GetProperty("confirmed_by").EnumerateArray().Select(p => p.GetString()).ShouldBe(["bob"]);
     }
 
     private static string? ResourceVersion(JsonObject o) => o["metadata"]!["resourceVersion"]!.GetValue<string>();

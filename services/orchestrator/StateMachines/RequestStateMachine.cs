@@ -394,7 +394,10 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             return;
         }
 
-        await Audit(c, "operation-executed", System, $"operation {result.Index} succeeded" + (result.SnapshotId is { } s ? $" (snapshot {s})" : ""));
+        // A rollback names the snapshot it put back, not only the one it took of the state it overwrote.
+        var restored = IntentJson.Parse(c.Saga.IntentJson!).Operations[result.Index].Parameters is RollbackParameters { SnapshotId: { } from }
+            ? $"; it restored snapshot {from}" : "";
+        await Audit(c, "operation-executed", System, $"operation {result.Index} succeeded" + (result.SnapshotId is { } s ? $" (snapshot {s})" : "") + restored);
         c.Saga.NextIndex++;
         await RunNext(c);
     }
