@@ -7,6 +7,7 @@ using K8sAgentPlatform.Policy.Consumers;
 using K8sAgentPlatform.Policy.Kubernetes;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace K8sAgentPlatform.Policy;
@@ -22,6 +23,7 @@ public static class PolicyServiceExtensions
         builder.Services.AddKubernetesClient();
         // Snapshots (read only) for the restore check: whether someone changed the object since the change it undoes.
         builder.Services.AddPersistence(builder.Configuration);
+        builder.Services.TryAddSingleton(sp => new KubernetesObjects(sp.GetRequiredService<k8s.IKubernetes>()));
         builder.Services.AddSingleton<ILiveOperationCheck, ChangedSinceChangeCheck>();
         builder.Services.AddPolicyEngine();
         builder.AddPlatformConsumers(bus => bus.AddPolicyConsumers());
