@@ -24,6 +24,7 @@ public static class WebApiExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BodyLimitOptions>().BindConfiguration(BodyLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TokenAuthenticator>();
+        services.AddPlatformAuthentication();
         services.AddPlatformMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DeniedCalls>();

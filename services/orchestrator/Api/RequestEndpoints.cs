@@ -205,14 +205,14 @@ internal static class RequestEndpoints
 
         if (state.RequiresSecondPerson() && state.IsRequester(principal.Name))
         {
-            return await RoleFilter.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "policy requires a second person: the requester cannot confirm it",
+            return await Refusals.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "policy requires a second person: the requester cannot confirm it",
                 Problems.Of(StatusCodes.Status403Forbidden, "A second person must confirm",
                     $"Request {id} needs a second person (policy risk at or above the four-eyes level) and was submitted by {state.Principal}{(state.OnBehalfOf is { } onBehalfOf ? $" on behalf of {onBehalfOf}" : "")}; another approver must confirm it."));
         }
 
         if (round is { } asked && asked != state.ConfirmationRound)
         {
-            return await RoleFilter.Refuse(http, principal.Name, StatusCodes.Status409Conflict,
+            return await Refusals.Refuse(http, principal.Name, StatusCodes.Status409Conflict,
                 $"confirmation for round {asked}, but the request waits in round {state.ConfirmationRound}",
                 Problems.Conflict($"Request {id} waits for confirmation round {state.ConfirmationRound}, not {asked}: what it asks to approve changed. " +
                     "Look at it again (k8s-agent requests show) and confirm the current round."));
@@ -277,7 +277,7 @@ internal static class RequestEndpoints
         if (!state.IsRequester(principal.Name) && !principal.Has(ApiRole.Approver))
         {
             // Cancelling someone else's request (and rolling back what it applied) is an approver's decision.
-            return await RoleFilter.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "only the requester or an approver may cancel a request",
+            return await Refusals.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "only the requester or an approver may cancel a request",
                 Problems.Of(StatusCodes.Status403Forbidden, "Not your request",
                     $"Request {id} was submitted by {state.Principal}; only its requester or an approver may cancel it."));
         }

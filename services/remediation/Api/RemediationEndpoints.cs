@@ -52,13 +52,13 @@ internal static class RemediationEndpoints
             // An API token is a valid identity in the wrong place: say so (403) rather than "who are you" (401).
             if (services.GetRequiredService<TokenAuthenticator>().Authenticate(token) is { } principal)
             {
-                return await RoleFilter.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "an API token is not the Alertmanager webhook token",
+                return await Refusals.Refuse(http, principal.Name, StatusCodes.Status403Forbidden, "an API token is not the Alertmanager webhook token",
                     Problems.Of(StatusCodes.Status403Forbidden, "Not the webhook token",
                         "This endpoint takes only the Alertmanager webhook token (Remediation:WebhookTokenSha256), not an API token."));
             }
 
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            return await RoleFilter.Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid webhook token",
+            return await Refusals.Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid webhook token",
                 Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required",
                     "Send the Alertmanager webhook token as 'Authorization: Bearer <token>' (http_config.authorization.credentials)."));
         }

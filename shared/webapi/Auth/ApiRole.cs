@@ -27,15 +27,10 @@ public static class ApiRoles
 /// <summary>An authenticated caller: the token's name and the highest role it holds.</summary>
 public sealed record ApiPrincipal(string Name, ApiRole Role)
 {
-    private const string ItemKey = "k8s-agent.principal";
-
     public bool Has(ApiRole required) => Role >= required;
 
-    internal void AttachTo(HttpContext http) => http.Items[ItemKey] = this;
-
-    /// <summary>The principal the role filter attached; endpoints behind it always have one.</summary>
+    /// <summary>The authenticated caller; endpoints behind a role requirement always have one.</summary>
     public static ApiPrincipal From(HttpContext http) =>
-        http.Items.TryGetValue(ItemKey, out var value) && value is ApiPrincipal principal
-            ? principal
-            : throw new InvalidOperationException("The endpoint has no role requirement, so no principal was resolved.");
+        PlatformAuthentication.PrincipalOf(http.User)
+            ?? throw new InvalidOperationException("The endpoint has no role requirement, so no principal was authenticated.");
 }

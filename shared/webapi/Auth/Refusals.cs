@@ -6,35 +6,9 @@ using Microsoft.AspNetCore.Builder;
 
 namespace K8sAgentPlatform.WebApi.Auth;
 
-/// <summary>
-/// Resolves the bearer token before anything else runs: a missing or unknown token is 401, too small a role 403;
-/// both change nothing. A 403 is written to the audit log as "denied"; a 401 only counted (<see cref="DeniedCalls"/>).
-/// </summary>
-public sealed class RoleFilter(ApiRole required) : IEndpointFilter
+/// <summary>How every refused call is answered: counted, audited or summarised, rate-limited per client.</summary>
+public static class Refusals
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var authenticator = http.RequestServices.GetRequiredService<TokenAuthenticator>();
-        var principal = authenticator.Authenticate(BearerToken.From(http.Request));
-        if (principal is null)
-        {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return await Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "no valid bearer token",
-                Problems.Of(StatusCodes.Status401Unauthorized, "Authentication required", "Send a valid token as 'Authorization: Bearer <token>'."));
-        }
-
-        if (!principal.Has(required))
-        {
-            return await Refuse(http, principal.Name, StatusCodes.Status403Forbidden, $"role {ApiRoles.Name(principal.Role)} below {ApiRoles.Name(required)}",
-                Problems.Of(StatusCodes.Status403Forbidden, "Not allowed",
-                    $"This needs the {ApiRoles.Name(required)} role; {principal.Name} has {ApiRoles.Name(principal.Role)}."));
-        }
-
-        principal.AttachTo(http);
-        return await next(context);
-    }
-
     /// <summary>
     /// Answers a refused call with <paramref name="answer"/>, having changed nothing: counted per client, written to the
     /// audit log (never the token) unless it is unauthenticated (those are summarised), and logged. A client past its
@@ -66,9 +40,9 @@ public sealed class RoleFilter(ApiRole required) : IEndpointFilter
     }
 }
 
-public static class RoleFilterExtensions
+public static class RoleRequirementExtensions
 {
-    /// <summary>Only callers whose token holds <paramref name="role"/> (or a higher one) reach the endpoint.</summary>
+    /// <summary>Only callers holding <paramref name="role"/> (or a higher one) reach the endpoint: ASP.NET Core's authorization with the role's policy.</summary>
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ApiRole role) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(new RoleFilter(role));
+        builder.RequireAuthorization(PlatformAuthentication.PolicyName(role));
 }
