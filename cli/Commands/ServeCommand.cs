@@ -86,6 +86,7 @@ internal static class ServeCommand
             }
 
             await output.WriteLineAsync($"API:      {platform.Url}   (OpenAPI: {platform.Url}/openapi/v1.json, metrics: {platform.Url}/metrics)");
+            await output.WriteLineAsync($"console:  {platform.Url}/ui   (sign in with a token from the client file below)");
             if (platform.SandboxUrl is { } sandboxUrl)
             {
                 await output.WriteLineAsync($"cluster:  sandbox at {sandboxUrl}");

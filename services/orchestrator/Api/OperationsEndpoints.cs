@@ -97,9 +97,17 @@ internal static class OperationsEndpoints
             }
         }
 
-        // A manual rollback is a request like any other: policy (the same rules and risk as a forward change of that
-        // object, so a production restore needs confirmation), the saga's signed authorization, the audit log and a
-        // final state. The executor restores the snapshot and keeps one of the state it overwrites.
+        return await SubmitRestoreAsync(snapshot, resource, reason, http, publish, acceptedRequests, time, logs);
+    }
+
+    /// <summary>
+    /// A manual rollback is a request like any other: policy (the same rules and risk as a forward change of that
+    /// object, so a production restore needs confirmation), the saga's signed authorization, the audit log and a
+    /// final state. The executor restores the snapshot and keeps one of the state it overwrites.
+    /// </summary>
+    internal static async Task<IResult> SubmitRestoreAsync(SnapshotDocument snapshot, ResourceRef? resource, string? reason, HttpContext http,
+        IPublishEndpoint publish, AcceptedRequests acceptedRequests, TimeProvider time, ILoggerFactory logs)
+    {
         var principal = ApiPrincipal.From(http);
         if (RestoreIntent(snapshot, reason, principal.Name) is not { } intent)
         {

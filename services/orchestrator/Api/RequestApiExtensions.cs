@@ -28,6 +28,13 @@ public static class RequestApiExtensions
         services.TryAddSingleton<IdempotencyCache>();
         services.TryAddSingleton<AcceptedRequests>();
         services.AddHealthChecks();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "k8s-agent-console-csrf";
+            o.Cookie.Path = WebApi.Auth.PlatformAuthentication.ConsolePath;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+        });
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "K8s Agent Platform API";
@@ -48,13 +55,14 @@ public static class RequestApiExtensions
     }
 
     /// <summary>
-    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit and the OpenAPI document at /openapi/v1.json.
+    /// /api/requests, /api/rollbacks, /api/snapshots, /api/audit, the OpenAPI document at /openapi/v1.json and the approval console at /ui.
     /// </summary>
     public static IEndpointRouteBuilder MapRequestApi(this IEndpointRouteBuilder endpoints)
     {
         RequestEndpoints.Map(endpoints);
         OperationsEndpoints.Map(endpoints);
         SafetyEndpoints.Map(endpoints);
+        Console.ConsoleEndpoints.Map(endpoints);
         endpoints.MapOpenApi();
         return endpoints;
     }

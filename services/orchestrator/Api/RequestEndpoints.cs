@@ -130,14 +130,20 @@ internal static class RequestEndpoints
             return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
         }
 
+        return TypedResults.Ok(await DetailAsync(state, snapshots, audit, http.RequestAborted));
+    }
+
+    /// <summary>Everything a person sees of one request (Secret values masked): the API's view and the console's page.</summary>
+    internal static async Task<RequestView> DetailAsync(RequestState state, ISnapshotStore snapshots, IAuditLog audit, CancellationToken cancellationToken)
+    {
         var redactor = SecretRedactor.For(state.IntentJson);
-        var taken = await snapshots.ListAsync(new SnapshotQuery(RequestId: id, Limit: 1000), http.RequestAborted);
-        var timeline = await audit.ReadAsync(new AuditQuery(id, Limit: 10_000), http.RequestAborted);
-        return TypedResults.Ok(View(state, redactor) with
+        var taken = await snapshots.ListAsync(new SnapshotQuery(RequestId: state.CorrelationId, Limit: 1000), cancellationToken);
+        var timeline = await audit.ReadAsync(new AuditQuery(state.CorrelationId, Limit: 10_000), cancellationToken);
+        return View(state, redactor) with
         {
             Snapshots = taken.OrderBy(s => s.OperationIndex).Select(s => SnapshotView.Of(s, redactor)).ToList(),
             Timeline = timeline.Select(e => e with { Detail = redactor.Redact(e.Detail) }).ToList(),
-        });
+        };
     }
 
     private static async Task<IResult> List(HttpContext http, [FromServices] IRequestStore store)
@@ -191,6 +197,13 @@ internal static class RequestEndpoints
             return Problems.BadRequest(Describe(errors[0]) + ".", errors);
         }
 
+        return await ConfirmAsync(id, round, http, store, publish, acceptedRequests, logs);
+    }
+
+    /// <summary>A confirmation by the caller, from the API or the console: four-eyes and the round enforced, refusals audited.</summary>
+    internal static async Task<IResult> ConfirmAsync(Guid id, int? round, HttpContext http, IRequestStore store, IPublishEndpoint publish,
+        AcceptedRequests acceptedRequests, ILoggerFactory logs)
+    {
         var principal = ApiPrincipal.From(http);
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
@@ -247,6 +260,12 @@ internal static class RequestEndpoints
             return Problems.BadRequest(Describe(errors[0]) + ".", errors);
         }
 
+        return await RejectAsync(id, reason, http, store, publish, acceptedRequests, logs);
+    }
+
+    internal static async Task<IResult> RejectAsync(Guid id, string? reason, HttpContext http, IRequestStore store, IPublishEndpoint publish,
+        AcceptedRequests acceptedRequests, ILoggerFactory logs)
+    {
         var principal = ApiPrincipal.From(http);
         var state = await store.LoadAsync(id, http.RequestAborted);
         if (state is null)
