@@ -83,6 +83,26 @@ public sealed class DryRunDiffTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_manifest_names_each_object_it_changes()
+    {
+        const string manifest = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: api-config
+              namespace: staging
+            data:
+              LOG_LEVEL: warn
+              FEATURE_CHECKOUT_V2: "false"
+            """;
+        var verdict = await EvaluateAsync(Manifest(manifest, "staging"));
+
+        verdict.Approved.ShouldBeTrue(string.Join("; ", verdict.Reasons));
+        verdict.Diff.ShouldContain(new FieldChange("ConfigMap/api-config: data.LOG_LEVEL", "\"debug\"", "\"warn\""));
+        verdict.Diff.ShouldNotContain(c => c.Path.Contains("FEATURE_CHECKOUT_V2") || c.Path.Contains("managedFields") || c.Path.Contains("resourceVersion"));
+    }
+
+    [Fact]
     public async Task A_rejected_or_read_only_operation_carries_no_diff()
     {
         (await EvaluateAsync(Scale(10, "staging", "api"))).Diff.ShouldBeEmpty();
