@@ -126,7 +126,7 @@ public static class ManagedState
 
     private const string Absent = "(absent)";
 
-    // People read these values; "+" in a timestamp should not turn into \u002B. They are never embedded in HTML unescaped.
+    // People read these values: a "+" in a timestamp should not turn into \u002B. A page that shows them must encode them (Razor does).
     private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static List<FieldChange> AllChanges(JsonObject before, JsonObject after, bool maskValues, int maxValueLength)
