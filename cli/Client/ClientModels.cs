@@ -45,9 +45,14 @@ public sealed record Verdict
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public DryRunInfo? DryRun { get; init; }
+    /// <summary>What the operation changes: the live object against the dry run's result (a Secret's values read "(redacted)").</summary>
+    public IReadOnlyList<FieldChangeInfo> Diff { get; init; } = [];
 }
 
 public sealed record DryRunInfo(string Status, string? Message);
+
+/// <summary>One changed field; Before/After are the value's JSON text, null when the field is absent on that side.</summary>
+public sealed record FieldChangeInfo(string Path, string? Before, string? After);
 
 public sealed record OperationResult
 {

@@ -6,7 +6,7 @@ namespace K8sAgentPlatform.Cli.Client;
 /// <summary>How requests, their plans and their timelines read on a terminal.</summary>
 internal static class RequestPrinter
 {
-    /// <summary>The parsed operations and policy's verdict on each.</summary>
+    /// <summary>The parsed operations, policy's verdict on each and what each changes (`requests show` and `ask` before it confirms).</summary>
     public static void Plan(TextWriter output, RequestDetails request)
     {
         if (request.Intent is { } json && IntentJson.TryRead(json, out var intent, out _))
@@ -35,6 +35,7 @@ internal static class RequestPrinter
             string.Join("; ", v.Reasons.Concat(v.Warnings.Select(w => $"warning: {w}"))) is { Length: > 0 } notes ? notes : "-",
         }).ToList();
         IntentTable.Columns(output, ["#", "VERDICT", "RISK", "CONFIRM", "DRY RUN", "REASONS"], rows);
+        DiffTable.Write(output, request.Verdicts);
     }
 
     /// <summary>"needs a second person: anyone with the approver role but alice", or who else may confirm; null when nobody needs to.</summary>

@@ -1,4 +1,7 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Persistence;
 
@@ -99,45 +102,88 @@ public static class ManagedState
     /// </summary>
     public static IReadOnlyList<string> Differences(JsonObject before, JsonObject after, bool maskValues, int max = 8)
     {
-        var found = new List<string>();
-        Compare(Comparable(before), Comparable(after), "", found, maskValues);
+        var found = AllChanges(before, after, maskValues, maxValueLength: 80)
+            .Select(c => maskValues ? $"{c.Path} changed" : $"{c.Path}: {c.Before ?? Absent} -> {c.After ?? Absent}")
+            .ToList();
         return found.Count <= max ? found : [.. found.Take(max), $"and {found.Count - max} more field(s)"];
     }
 
-    private static void Compare(JsonNode? before, JsonNode? after, string path, List<string> found, bool maskValues)
+    /// <summary>
+    /// The managed fields that differ between two states of an object (server metadata, status and server-written
+    /// annotations aside), in path order: at most <paramref name="max"/>, then one entry without values that says how many
+    /// more there are. Values longer than <paramref name="maxValueLength"/> are cut. With <paramref name="maskValues"/>
+    /// (a Secret) every value present reads <see cref="FieldChange.Redacted"/>.
+    /// </summary>
+    public static IReadOnlyList<FieldChange> Changes(JsonObject before, JsonObject after, bool maskValues, int max = 50, int maxValueLength = 200)
+    {
+        var found = AllChanges(before, after, maskValues, maxValueLength);
+        return Capped(found, max);
+    }
+
+    /// <summary>At most <paramref name="max"/> changes, then one entry without values that says how many more there are.</summary>
+    public static IReadOnlyList<FieldChange> Capped(IReadOnlyList<FieldChange> changes, int max = 50) =>
+        changes.Count <= max ? changes : [.. changes.Take(max), new FieldChange($"({changes.Count - max} more field(s) not shown)", null, null)];
+
+    private const string Absent = "(absent)";
+
+    // People read these values: a "+" in a timestamp should not turn into \u002B. A page that shows them must encode them (Razor does).
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static List<FieldChange> AllChanges(JsonObject before, JsonObject after, bool maskValues, int maxValueLength)
+    {
+        var found = new List<FieldChange>();
+        Compare(Comparable(before), Comparable(after), "", found, value => value is null ? null : maskValues ? FieldChange.Redacted : Shown(value, maxValueLength));
+        return found;
+    }
+
+    private static void Compare(JsonNode? before, JsonNode? after, string path, List<FieldChange> found, Func<JsonNode?, string?> shown)
     {
         if (JsonNode.DeepEquals(before, after))
         {
             return;
         }
 
-        if (before is JsonObject a && after is JsonObject b)
+        // An object added or removed whole is listed field by field, so its keys are named (a Secret's too, never its values).
+        if (before is JsonObject or null && after is JsonObject or null && (before ?? after) is JsonObject)
         {
+            var a = before as JsonObject ?? new JsonObject();
+            var b = after as JsonObject ?? new JsonObject();
+            var foundBefore = found.Count;
             foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)).Order(StringComparer.Ordinal))
             {
-                Compare(a[key], b[key], path.Length == 0 ? key : $"{path}.{key}", found, maskValues);
+                Compare(a[key], b[key], Child(path, key), found, shown);
             }
 
-            return;
+            if (found.Count > foundBefore)
+            {
+                return;
+            }
         }
 
         if (before is JsonArray x && after is JsonArray y && x.Count == y.Count)
         {
             for (var i = 0; i < x.Count; i++)
             {
-                Compare(x[i], y[i], $"{path}[{i}]", found, maskValues);
+                Compare(x[i], y[i], $"{path}[{i}]", found, shown);
             }
 
             return;
         }
 
-        found.Add(maskValues ? $"{path} changed" : $"{path}: {Shown(before)} -> {Shown(after)}");
+        found.Add(new FieldChange(path, shown(before), shown(after)));
     }
 
-    private static string Shown(JsonNode? value)
+    /// <summary>Keys such as annotation names hold dots and slashes; they are quoted so the path stays unambiguous.</summary>
+    private static string Child(string path, string key)
     {
-        var text = value is null ? "(absent)" : value.ToJsonString();
-        return text.Length <= 80 ? text : text[..77] + "...";
+        var simple = key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        return simple ? (path.Length == 0 ? key : $"{path}.{key}") : $"{path}[\"{key}\"]";
+    }
+
+    private static string Shown(JsonNode value, int maxLength)
+    {
+        var text = value.ToJsonString(Readable);
+        return text.Length <= maxLength ? text : text[..(maxLength - 3)] + "...";
     }
 
     private static JsonObject Comparable(JsonObject obj)

@@ -260,6 +260,46 @@ public sealed class SagaScenarioTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_revalidation_whose_dry_run_shows_another_diff_asks_again_naming_the_field()
+    {
+        script.Diffs["web"] = [new FieldChange("spec.replicas", "2", "3")];
+        var id = await Submit("restart web in production", "alice");
+        var first = await WaitFor(id, "AwaitingConfirmation");
+        script.Diffs["web"] = [new FieldChange("spec.replicas", "5", "3")]; // someone scaled web; its resourceVersion as the script keeps it
+
+        await Confirm(id, "bob");
+        var second = await WaitFor(id, "AwaitingConfirmation", afterVersion: first.Version + 1);
+
+        second.ConfirmationRound.ShouldBe(2);
+        second.VerdictsHash.ShouldNotBe(first.VerdictsHash);
+        second.ConfirmedBy.ShouldBeEmpty();
+        second.Verdicts.Single().Diff.ShouldBe(script.Diffs["web"]);
+        (await Audit.ReadAsync(new AuditQuery(id))).ShouldContain(e => e.Action == "Executing -> AwaitingConfirmation"
+            && (e.Detail ?? "").Contains("shows another change than the one confirmed (fields: spec.replicas)"));
+        script.Log.ShouldBe(["revalidate 0"]);
+
+        await Confirm(id, "carol");
+        await WaitFor(id, "Completed");
+        script.Log.Last().ShouldBe("execute 0 web rv=100");
+    }
+
+    [Fact]
+    public async Task A_revalidation_whose_dry_run_shows_the_same_diff_runs_on_the_first_confirmation()
+    {
+        script.Diffs["web"] = [new FieldChange("spec.template.spec.containers[0].image", "\"nginx:1.27\"", "\"nginx:1.28\"")];
+        var id = await Submit("restart web in production", "alice");
+        var waiting = await WaitFor(id, "AwaitingConfirmation");
+        script.Diffs["web"] = [new FieldChange("spec.template.spec.containers[0].image", "\"nginx:1.27\"", "\"nginx:1.28\"")]; // equal, not the same instance
+
+        await Confirm(id, "bob");
+        var done = await WaitFor(id, "Completed");
+
+        done.ConfirmationRound.ShouldBe(waiting.ConfirmationRound);
+        (await Trail(id)).ShouldNotContain("Executing -> AwaitingConfirmation");
+        script.Log.ShouldBe(["revalidate 0", "execute 0 web rv=100"]);
+    }
+
+    [Fact]
     public async Task Cancelling_while_waiting_ends_the_request_and_runs_nothing()
     {
         var id = await Submit("restart web in production", "alice");

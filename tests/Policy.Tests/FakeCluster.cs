@@ -40,10 +40,10 @@ internal sealed class FakeCluster : IClusterReader
     public Task<IReadOnlyList<LiveDisruptionBudget>> ListDisruptionBudgetsAsync(string ns, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<LiveDisruptionBudget>>(Budgets.GetValueOrDefault(ns) ?? []);
 
-    public Task<DryRunOutcome> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken)
+    public Task<DryRunResult> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken)
     {
         Calls.Add($"dry-run {WireNames.Of(operation.OperationType)}");
-        return Task.FromResult(DryRun(operation));
+        return Task.FromResult<DryRunResult>(DryRun(operation));
     }
 
     private static string Key(ResourceType type, string? ns, string name) => $"{WireNames.Of(type)}/{ns}/{name}";

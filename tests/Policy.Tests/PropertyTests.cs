@@ -249,7 +249,7 @@ public sealed class PropertyTests
         public Task<IReadOnlyList<LiveDisruptionBudget>> ListDisruptionBudgetsAsync(string ns, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<LiveDisruptionBudget>>([]);
 
-        public Task<DryRunOutcome> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken) =>
-            Task.FromResult(new DryRunOutcome(DryRunStatus.Passed));
+        public Task<DryRunResult> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken) =>
+            Task.FromResult<DryRunResult>(new DryRunOutcome(DryRunStatus.Passed));
     }
 }

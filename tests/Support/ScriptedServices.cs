@@ -18,6 +18,8 @@ public sealed class Script
     public HashSet<string> Rejected { get; } = [];
     /// <summary>resourceVersion policy reports per name; change it to simulate someone else's edit.</summary>
     public ConcurrentDictionary<string, string> ResourceVersions { get; } = new();
+    /// <summary>The diff policy's dry run reports per name; change it to simulate a change that is no longer the one confirmed.</summary>
+    public ConcurrentDictionary<string, IReadOnlyList<FieldChange>> Diffs { get; } = new();
     /// <summary>Names whose execution applies but then fails verification.</summary>
     public HashSet<string> FailVerification { get; } = [];
     public ConcurrentQueue<string> Log { get; } = new();
@@ -101,6 +103,7 @@ public sealed class ScriptedPolicy(Script script) : IConsumer<ValidateOperations
             PolicyRiskLevel = risk > modelRisk ? risk : modelRisk,
             ModelRiskLevel = modelRisk,
             ResourceVersion = script.ResourceVersions.GetOrAdd(op.ResourceName, "100"),
+            Diff = script.Diffs.TryGetValue(op.ResourceName, out var diff) ? diff : [],
             PreExecution = preExecution,
         };
     }

@@ -338,7 +338,12 @@ internal static class RequestEndpoints
             Parser = s.Parser,
             Intent = intent,
             ModelRiskLevel = s.ModelRiskLevel,
-            Verdicts = s.Verdicts.Select(v => v with { Reasons = redactor.Redact(v.Reasons), Warnings = redactor.Redact(v.Warnings) }).ToList(),
+            Verdicts = s.Verdicts.Select(v => v with
+            {
+                Reasons = redactor.Redact(v.Reasons),
+                Warnings = redactor.Redact(v.Warnings),
+                Diff = v.Diff.Select(c => c with { Before = redactor.Redact(c.Before), After = redactor.Redact(c.After) }).ToList(),
+            }).ToList(),
             Results = s.Results.Select(r => r with { Result = redactor.Redact(r.Result), Error = redactor.Redact(r.Error), Evidence = redactor.Redact(r.Evidence) }).ToList(),
             Rollbacks = s.Rollbacks,
             ConfirmationDeadline = s.ConfirmationDeadline,

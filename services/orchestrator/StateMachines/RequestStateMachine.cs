@@ -344,14 +344,18 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
         }
 
         var changed = approved.ResourceVersion is not null && fresh.ResourceVersion is not null && approved.ResourceVersion != fresh.ResourceVersion;
+        // What was confirmed is the diff the dry run showed; another diff is a change nobody approved.
+        var diffChanged = approved.RequiresConfirmation && !approved.Diff.SequenceEqual(fresh.Diff);
         var riskRose = fresh.PolicyRiskLevel > approved.PolicyRiskLevel && (fresh.RequiresConfirmation || approved.RequiresConfirmation);
         // A second person newly required counts only when nobody but the requester has confirmed so far.
         var secondPersonMissing = fresh.RequiresSecondPerson && !c.Saga.ConfirmedBy.Any(p => !string.Equals(p, c.Saga.Principal, StringComparison.Ordinal));
-        if (changed || fresh.RequiresConfirmation && !approved.RequiresConfirmation || secondPersonMissing || riskRose)
+        if (changed || diffChanged || fresh.RequiresConfirmation && !approved.RequiresConfirmation || secondPersonMissing || riskRose)
         {
             c.Saga.ConfirmedBy.Clear();
             await AskForConfirmation(c, changed
                 ? $"the object of operation {fresh.Index} changed since it was approved (resourceVersion {approved.ResourceVersion} -> {fresh.ResourceVersion}); confirm again"
+                : diffChanged
+                    ? $"the dry run of operation {fresh.Index} shows another change than the one confirmed (fields: {DifferingPaths(approved.Diff, fresh.Diff)}); confirm again"
                 : riskRose
                     ? $"the risk of operation {fresh.Index} rose from {WireNames.Of(approved.PolicyRiskLevel)} to {WireNames.Of(fresh.PolicyRiskLevel)} when checked again; confirm again"
                 : fresh.RequiresConfirmation && !approved.RequiresConfirmation
@@ -369,6 +373,13 @@ public sealed class RequestStateMachine : MassTransitStateMachine<RequestState>
             ExpectedResourceVersion = fresh.ResourceVersion,
             Authorization = AuthorizeExecution(c.Saga, fresh.Index, operation, fresh.ResourceVersion),
         });
+    }
+
+    /// <summary>The paths whose change differs between two diffs, a few at most; paths only, so no value reaches the audit log.</summary>
+    private static string DifferingPaths(IReadOnlyList<FieldChange> confirmed, IReadOnlyList<FieldChange> fresh)
+    {
+        var paths = confirmed.Except(fresh).Concat(fresh.Except(confirmed)).Select(c => c.Path).Distinct(StringComparer.Ordinal).ToList();
+        return string.Join(", ", paths.Take(5)) + (paths.Count > 5 ? $" and {paths.Count - 5} more" : "");
     }
 
     private async Task OnExecuted(BehaviorContext<RequestState, OperationExecuted> c)

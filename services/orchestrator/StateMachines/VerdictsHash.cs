@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using K8sAgentPlatform.Contracts;
 using K8sAgentPlatform.Contracts.Intent;
 
 namespace K8sAgentPlatform.Orchestrator.StateMachines;
 
 /// <summary>
-/// What a confirmation approves, as one hash: per operation its verdict, risk, confirmation need and the
-/// resourceVersion it was checked against. Another verdict gives another hash, so an old confirmation cannot stand for it.
+/// What a confirmation approves, as one hash: per operation its verdict, risk, confirmation need, the
+/// resourceVersion it was checked against and the diff its dry run showed. Another verdict or another diff gives another
+/// hash, so an old confirmation cannot stand for it.
 /// </summary>
 public static class VerdictsHash
 {
@@ -18,7 +20,8 @@ public static class VerdictsHash
         {
             canonical.Append(v.Index).Append('|').Append(v.Approved).Append('|').Append(v.RequiresConfirmation).Append('|')
                 .Append(WireNames.Of(v.PolicyRiskLevel)).Append('|').Append(v.ResourceVersion).Append('|')
-                .AppendJoin('\u001f', v.Reasons).Append('\n');
+                .AppendJoin('\u001f', v.Reasons).Append('|')
+                .Append(JsonSerializer.Serialize(v.Diff)).Append('\n');
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));

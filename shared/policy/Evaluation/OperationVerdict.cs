@@ -18,6 +18,8 @@ public sealed record OperationVerdict
     public required RiskLevel PolicyRiskLevel { get; init; }
     public required RiskLevel ModelRiskLevel { get; init; }
     public DryRunOutcome DryRun { get; init; } = DryRunOutcome.NotRun;
+    /// <summary>What the change does to the object: live against the dry run's result (see <see cref="Contracts.OperationValidated.Diff"/>).</summary>
+    public IReadOnlyList<Contracts.FieldChange> Diff { get; init; } = [];
     public string? ResourceVersion { get; init; }
     /// <summary>Whether the live checks ran (a cluster was given and the static checks passed).</summary>
     public bool LiveChecked { get; init; }
@@ -36,6 +38,7 @@ public sealed record OperationVerdict
         PolicyRiskLevel = PolicyRiskLevel,
         ModelRiskLevel = ModelRiskLevel,
         DryRun = DryRun,
+        Diff = Diff,
         ResourceVersion = ResourceVersion,
         ValidatedAt = at,
         PreExecution = preExecution,

@@ -159,6 +159,7 @@ public sealed class PolicyEvaluator(PolicySettings settings, IClusterReader? clu
             PolicyRiskLevel = risk,
             ModelRiskLevel = model,
             DryRun = live?.DryRun ?? DryRunOutcome.NotRun,
+            Diff = live?.Diff ?? [],
             ResourceVersion = live?.ResourceVersion,
             LiveChecked = live is not null,
         };

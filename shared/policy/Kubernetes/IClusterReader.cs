@@ -14,8 +14,17 @@ public interface IClusterReader
 
     Task<IReadOnlyList<LiveDisruptionBudget>> ListDisruptionBudgetsAsync(string ns, CancellationToken cancellationToken);
 
-    /// <summary>Sends the exact request the executor will send, with dryRun=All.</summary>
-    Task<DryRunOutcome> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends the exact request the executor will send, with dryRun=All; when it passes, the diff says what it changes
+    /// (the live object against the server's result, a Secret's values masked).
+    /// </summary>
+    Task<DryRunResult> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken);
+}
+
+/// <summary>What the dry run said, and what the change does to the object (empty when there is nothing to compare).</summary>
+public sealed record DryRunResult(DryRunOutcome Outcome, IReadOnlyList<FieldChange> Diff)
+{
+    public static implicit operator DryRunResult(DryRunOutcome outcome) => new(outcome, []);
 }
 
 /// <summary>The parts of a live object that policy looks at. Secret data is never read into it.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -17,6 +18,7 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
 {
     private const string All = "All";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly KubernetesObjects objects = new(client);
 
     public async Task<LiveObject?> GetAsync(ResourceType type, string? ns, string name, CancellationToken cancellationToken)
     {
@@ -99,7 +101,7 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
         }
     }
 
-    public async Task<DryRunOutcome> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken)
+    public async Task<DryRunResult> DryRunAsync(KubernetesOperation operation, CancellationToken cancellationToken)
     {
         try
         {
@@ -123,8 +125,11 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
         _ => $"{WireNames.Of(type)} sends no request to dry-run",
     };
 
-    /// <summary>Sends the executor's request with dryRun=All; null when the operation has no single request to try.</summary>
-    private async Task<DryRunOutcome?> SendAsync(KubernetesOperation op, CancellationToken ct)
+    /// <summary>
+    /// Sends the executor's request with dryRun=All and compares the server's result with the object as it is (read just
+    /// before); null when the operation has no single request to try.
+    /// </summary>
+    private async Task<DryRunResult?> SendAsync(KubernetesOperation op, CancellationToken ct)
     {
         var ns = op.Namespace ?? "";
         var name = op.ResourceName;
@@ -132,30 +137,41 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
         {
             case (OperationType.Scale, var type, ScaleParameters scale):
                 var scalePatch = new V1Patch(ExecutorRequests.ScalePatch(scale.Replicas), V1Patch.PatchType.MergePatch);
-                return type switch
+                if (type is not (ResourceType.Deployment or ResourceType.StatefulSet or ResourceType.ReplicaSet))
                 {
-                    ResourceType.Deployment => Passed(await client.AppsV1.PatchNamespacedDeploymentScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-                    ResourceType.StatefulSet => Passed(await client.AppsV1.PatchNamespacedStatefulSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-                    ResourceType.ReplicaSet => Passed(await client.AppsV1.PatchNamespacedReplicaSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-                    _ => null,
+                    return null;
+                }
+
+                var scaled = await objects.ReadAsync(type, ns, name, ct);
+                object result = type switch
+                {
+                    ResourceType.Deployment => await client.AppsV1.PatchNamespacedDeploymentScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
+                    ResourceType.StatefulSet => await client.AppsV1.PatchNamespacedStatefulSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
+                    _ => await client.AppsV1.PatchNamespacedReplicaSetScaleAsync(body: scalePatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
                 };
+                // The scale subresource's spec is the workload's spec.replicas; its metadata and status are the server's.
+                return Compared(SpecOnly(scaled?["spec"]?["replicas"]), SpecOnly(Json(result)["spec"]?["replicas"]));
             case (OperationType.UpdateImage, var type, UpdateImageParameters image):
                 return await PatchWorkloadAsync(type, name, ns, ExecutorRequests.ImagePatch(image.ContainerName, image.Reference), ct);
             case (OperationType.Restart, var type, _):
-                return await PatchWorkloadAsync(type, name, ns, ExecutorRequests.RestartPatch(_time.GetUtcNow()), ct);
+                return WithoutRestartTime(await PatchWorkloadAsync(type, name, ns, ExecutorRequests.RestartPatch(_time.GetUtcNow()), ct));
             case (OperationType.UpdateConfig, var type, UpdateConfigParameters config):
                 var configPatch = new V1Patch(ExecutorRequests.ConfigPatch(type, config.Key, config.Value), V1Patch.PatchType.MergePatch);
                 return type switch
                 {
-                    ResourceType.ConfigMap => Passed(await client.CoreV1.PatchNamespacedConfigMapAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-                    ResourceType.Secret => Passed(await client.CoreV1.PatchNamespacedSecretAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    ResourceType.ConfigMap => Compared(await objects.ReadAsync(type, ns, name, ct),
+                        await client.CoreV1.PatchNamespacedConfigMapAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
+                    ResourceType.Secret => Compared(await objects.ReadAsync(type, ns, name, ct),
+                        await client.CoreV1.PatchNamespacedSecretAsync(body: configPatch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct), secret: true),
                     _ => null,
                 };
             case (OperationType.CordonNode or OperationType.DrainNode, _, _):
                 // A drain starts with a cordon; its evictions are weighed by the PodDisruptionBudget check.
-                return Passed(await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(true), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
+                return Compared(await objects.ReadAsync(ResourceType.Node, null, name, ct),
+                    await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(true), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
             case (OperationType.UncordonNode, _, _):
-                return Passed(await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(false), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
+                return Compared(await objects.ReadAsync(ResourceType.Node, null, name, ct),
+                    await client.CoreV1.PatchNodeAsync(body: new V1Patch(ExecutorRequests.CordonPatch(false), V1Patch.PatchType.StrategicMergePatch), name: name, dryRun: All, cancellationToken: ct));
             case (OperationType.Delete, var type, _):
                 return await DeleteAsync(type, name, ns, ct);
             case (OperationType.ApplyManifest, _, ApplyManifestParameters manifest):
@@ -165,19 +181,36 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
         }
     }
 
-    private async Task<DryRunOutcome?> PatchWorkloadAsync(ResourceType type, string name, string ns, string body, CancellationToken ct)
+    private async Task<DryRunResult?> PatchWorkloadAsync(ResourceType type, string name, string ns, string body, CancellationToken ct)
     {
-        var patch = new V1Patch(body, V1Patch.PatchType.StrategicMergePatch);
-        return type switch
+        if (type is not (ResourceType.Deployment or ResourceType.StatefulSet or ResourceType.DaemonSet))
         {
-            ResourceType.Deployment => Passed(await client.AppsV1.PatchNamespacedDeploymentAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-            ResourceType.StatefulSet => Passed(await client.AppsV1.PatchNamespacedStatefulSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-            ResourceType.DaemonSet => Passed(await client.AppsV1.PatchNamespacedDaemonSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct)),
-            _ => null,
-        };
+            return null;
+        }
+
+        var live = await objects.ReadAsync(type, ns, name, ct);
+        var patch = new V1Patch(body, V1Patch.PatchType.StrategicMergePatch);
+        return Compared(live, type switch
+        {
+            ResourceType.Deployment => await client.AppsV1.PatchNamespacedDeploymentAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
+            ResourceType.StatefulSet => await client.AppsV1.PatchNamespacedStatefulSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
+            _ => await client.AppsV1.PatchNamespacedDaemonSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, cancellationToken: ct),
+        });
     }
 
-    private async Task<DryRunOutcome?> DeleteAsync(ResourceType type, string name, string ns, CancellationToken ct)
+    /// <summary>
+    /// The dry run stamps the time it ran; the executor stamps the time it runs. Without this, every re-validation of a
+    /// restart would show another diff and ask for a confirmation again.
+    /// </summary>
+    private static DryRunResult? WithoutRestartTime(DryRunResult? result) => result is null ? null : result with
+    {
+        Diff = result.Diff.Select(c => c.Path.EndsWith($"[\"{ExecutorRequests.RestartedAtAnnotation}\"]", StringComparison.Ordinal)
+            ? c with { After = "(the time the restart runs)" }
+            : c).ToArray(),
+    };
+
+    /// <summary>A delete removes the object; there is no result to compare field by field.</summary>
+    private async Task<DryRunResult?> DeleteAsync(ResourceType type, string name, string ns, CancellationToken ct)
     {
         var options = new V1DeleteOptions { PropagationPolicy = "Background", DryRun = [All] };
         return type switch
@@ -203,7 +236,7 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
     /// Server-side apply of every object, each dry-run on its own so a refusal names the object. Kinds
     /// without a typed call here are reported as not dry-run rather than silently passed.
     /// </summary>
-    private async Task<DryRunOutcome> ApplyAsync(string manifest, string ns, CancellationToken ct)
+    private async Task<DryRunResult> ApplyAsync(string manifest, string ns, CancellationToken ct)
     {
         if (Policies.YamlFailure.TryLoad(manifest, 200_000, out var stream) is { } failure)
         {
@@ -211,22 +244,29 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
         }
 
         var skipped = new List<string>();
+        var diff = new List<FieldChange>();
         foreach (var document in stream.Documents)
         {
-            if (YamlJson.ToJson(document.RootNode) is not System.Text.Json.Nodes.JsonObject obj)
+            if (YamlJson.ToJson(document.RootNode) is not JsonObject obj)
             {
                 continue;
             }
 
             var kind = Text(obj["kind"]);
-            var name = Text((obj["metadata"] as System.Text.Json.Nodes.JsonObject)?["name"]);
+            var name = Text((obj["metadata"] as JsonObject)?["name"]);
             var patch = new V1Patch(obj.ToJsonString(), V1Patch.PatchType.ApplyPatch);
             try
             {
-                if (!await ApplyOneAsync(kind, name, ns, patch, ct))
+                var type = ResourceKinds.Of(Text(obj["apiVersion"]), kind);
+                var live = type is { } known ? await objects.ReadAsync(known, ns, name, ct) : null;
+                if (await ApplyOneAsync(kind, name, ns, patch, ct) is not { } result)
                 {
                     skipped.Add($"{kind}/{name}");
+                    continue;
                 }
+
+                diff.AddRange(ManagedState.Changes(live ?? new JsonObject(), Json(result), maskValues: kind == "Secret", max: int.MaxValue)
+                    .Select(c => c with { Path = $"{kind}/{name}: {c.Path}" }));
             }
             catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500 and not 401 and not 403 and not 429)
             {
@@ -234,43 +274,51 @@ public sealed class KubernetesClusterReader(IKubernetes client, TimeProvider? ti
             }
         }
 
-        return skipped.Count == 0
+        var outcome = skipped.Count == 0
             ? new DryRunOutcome(DryRunStatus.Passed)
             : new DryRunOutcome(DryRunStatus.NotApplicable, $"not dry-run (no typed call for the kind): {string.Join(", ", skipped)}; the others passed");
+        return new DryRunResult(outcome, ManagedState.Capped(diff));
     }
 
-    private static string Text(System.Text.Json.Nodes.JsonNode? node) =>
-        node is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : "";
+    private static string Text(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : "";
 
-    private async Task<bool> ApplyOneAsync(string kind, string name, string ns, V1Patch patch, CancellationToken ct)
+    /// <summary>The server's dry-run result of applying one object; null when the kind has no typed call here.</summary>
+    private async Task<object?> ApplyOneAsync(string kind, string name, string ns, V1Patch patch, CancellationToken ct)
     {
         const string manager = ExecutorRequests.FieldManager;
         switch (kind)
         {
-            case "Deployment": await client.AppsV1.PatchNamespacedDeploymentAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "StatefulSet": await client.AppsV1.PatchNamespacedStatefulSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "DaemonSet": await client.AppsV1.PatchNamespacedDaemonSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "ReplicaSet": await client.AppsV1.PatchNamespacedReplicaSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Service": await client.CoreV1.PatchNamespacedServiceAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "ConfigMap": await client.CoreV1.PatchNamespacedConfigMapAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Secret": await client.CoreV1.PatchNamespacedSecretAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "ServiceAccount": await client.CoreV1.PatchNamespacedServiceAccountAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Pod": await client.CoreV1.PatchNamespacedPodAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Ingress": await client.NetworkingV1.PatchNamespacedIngressAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "NetworkPolicy": await client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "HorizontalPodAutoscaler": await client.AutoscalingV2.PatchNamespacedHorizontalPodAutoscalerAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Job": await client.BatchV1.PatchNamespacedJobAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "CronJob": await client.BatchV1.PatchNamespacedCronJobAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "PodDisruptionBudget": await client.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "Role": await client.RbacAuthorizationV1.PatchNamespacedRoleAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            case "RoleBinding": await client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct); break;
-            default: return false;
+            case "Deployment": return await client.AppsV1.PatchNamespacedDeploymentAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "StatefulSet": return await client.AppsV1.PatchNamespacedStatefulSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "DaemonSet": return await client.AppsV1.PatchNamespacedDaemonSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "ReplicaSet": return await client.AppsV1.PatchNamespacedReplicaSetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Service": return await client.CoreV1.PatchNamespacedServiceAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "ConfigMap": return await client.CoreV1.PatchNamespacedConfigMapAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Secret": return await client.CoreV1.PatchNamespacedSecretAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "ServiceAccount": return await client.CoreV1.PatchNamespacedServiceAccountAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Pod": return await client.CoreV1.PatchNamespacedPodAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Ingress": return await client.NetworkingV1.PatchNamespacedIngressAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "NetworkPolicy": return await client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "HorizontalPodAutoscaler": return await client.AutoscalingV2.PatchNamespacedHorizontalPodAutoscalerAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Job": return await client.BatchV1.PatchNamespacedJobAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "CronJob": return await client.BatchV1.PatchNamespacedCronJobAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "PodDisruptionBudget": return await client.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "Role": return await client.RbacAuthorizationV1.PatchNamespacedRoleAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            case "RoleBinding": return await client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(body: patch, name: name, namespaceParameter: ns, dryRun: All, fieldManager: manager, force: true, cancellationToken: ct);
+            default: return null;
         }
-
-        return true;
     }
 
-    private static DryRunOutcome Passed(object? _) => new(DryRunStatus.Passed);
+    private static DryRunResult Passed(object? _) => new DryRunOutcome(DryRunStatus.Passed);
+
+    /// <summary>A passed dry run with what it changes: the live object against the server's result.</summary>
+    private static DryRunResult Compared(object? live, object result, bool secret = false) =>
+        new(new DryRunOutcome(DryRunStatus.Passed), ManagedState.Changes(live is null ? new JsonObject() : Json(live), Json(result), maskValues: secret));
+
+    private static JsonObject SpecOnly(JsonNode? replicas) => new() { ["spec"] = new JsonObject { ["replicas"] = replicas?.DeepClone() } };
+
+    private static JsonObject Json(object value) => value as JsonObject ?? JsonNode.Parse(KubernetesJson.Serialize(value))?.AsObject() ?? new JsonObject();
 
     private static string Ns(string? ns) => ns ?? throw new ClusterApiException(null, "a namespaced object needs a namespace");
 

@@ -13,13 +13,14 @@ public sealed class LiveChecks(IClusterReader cluster, IReadOnlyList<ILiveOperat
     private static readonly string[] ArgoAnnotations = ["argocd.argoproj.io/tracking-id"];
     private static readonly string[] FluxLabels = ["kustomize.toolkit.fluxcd.io/name", "helm.toolkit.fluxcd.io/name"];
 
-    public sealed record Result(string? ResourceVersion, DryRunOutcome DryRun);
+    public sealed record Result(string? ResourceVersion, DryRunOutcome DryRun, IReadOnlyList<FieldChange> Diff);
 
     public async Task<Result> RunAsync(OperationContext context, OperationFindings findings, CancellationToken cancellationToken)
     {
         var op = context.Operation;
         string? resourceVersion = null;
         var dryRun = DryRunOutcome.NotRun;
+        IReadOnlyList<FieldChange> diff = [];
         try
         {
             // apply_manifest may create its objects, so their absence is no reason to refuse.
@@ -30,7 +31,7 @@ public sealed class LiveChecks(IClusterReader cluster, IReadOnlyList<ILiveOperat
                 if (live is null)
                 {
                     findings.Reject(RuleIds.LiveExists, $"{op.Target} was not found in the cluster");
-                    return new Result(null, dryRun);
+                    return new Result(null, dryRun, diff);
                 }
 
                 resourceVersion = live.ResourceVersion;
@@ -58,7 +59,7 @@ public sealed class LiveChecks(IClusterReader cluster, IReadOnlyList<ILiveOperat
 
             if (findings.Reasons.Count == 0 && context.IsMutating && context.Settings.DryRun)
             {
-                dryRun = await cluster.DryRunAsync(op, cancellationToken);
+                (dryRun, diff) = await cluster.DryRunAsync(op, cancellationToken);
                 if (dryRun.Status == DryRunStatus.Failed)
                 {
                     findings.Reject(RuleIds.DryRun, $"the server refused the dry run: {dryRun.Message}");
@@ -74,7 +75,7 @@ public sealed class LiveChecks(IClusterReader cluster, IReadOnlyList<ILiveOperat
             findings.Reject(RuleIds.ApiFailure, $"the cluster could not be checked for {op.Target}: {Describe(e)}");
         }
 
-        return new Result(resourceVersion, dryRun);
+        return new Result(resourceVersion, dryRun, dryRun.Status == DryRunStatus.Passed ? diff : []);
     }
 
     private static string Describe(Exception e) => e switch
