@@ -79,14 +79,17 @@ try
 
     var half = settings.Requests / 2;
     var reads = settings.Requests - half;
+    var cpu = new Dictionary<string, IReadOnlyDictionary<string, double>>();
     var results = new List<(string Operation, Measurement Platform, Measurement Bare)>
     {
         ("get_status",
-            await Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d))),
+            await CpuUsage.MeasureAsync(services, cpu, "get_status", () =>
+                Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d)))),
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
         ("scale",
-            await Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
-                async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d)))),
+            await CpuUsage.MeasureAsync(services, cpu, "scale", () =>
+                Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
+                    async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d))))),
             await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
                 async d => { await Cluster.ScaleAsync(kube, d, Operations.Toggle(replicas, d)); return true; })),
     };
@@ -108,6 +111,10 @@ try
     var rss = services.ToDictionary(s => s.Key, s => s.Value.ResidentMegabytes());
     Console.WriteLine();
     Console.WriteLine("resident memory at the end (VmRSS, MB): " + string.Join(", ", rss.Select(r => $"{r.Key} {r.Value:0}")));
+    foreach (var (operation, perService) in cpu)
+    {
+        Console.WriteLine($"CPU per {operation} request (ms, user + system): " + string.Join(", ", perService.Select(c => $"{c.Key} {c.Value:0.0}")));
+    }
 
     var spans = await SettledSpansAsync(receiver);
     var stages = results.ToDictionary(r => r.Operation, r => Stages.Of(spans, r.Platform.StartedAt, r.Platform.EndedAt, r.Platform.Latencies.Count));
@@ -124,7 +131,7 @@ try
 
     if (settings.Json)
     {
-        Console.WriteLine(JsonReport.Of(results, stages, rss));
+        Console.WriteLine(JsonReport.Of(results, stages, rss, cpu));
     }
 
     return 0;
@@ -182,6 +189,37 @@ namespace K8sAgentPlatform.Bench.Pipeline
             }
 
             return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json) : null;
+        }
+    }
+
+    /// <summary>
+    /// The CPU time each service (and this bench, the client) spent during one platform phase, per request: on a
+    /// shared 2-core machine the latency moves with other people's builds, the CPU a request costs much less.
+    /// </summary>
+    internal static class CpuUsage
+    {
+        public static async Task<Measurement> MeasureAsync(IReadOnlyDictionary<string, ServiceProcess> services,
+            Dictionary<string, IReadOnlyDictionary<string, double>> into, string operation, Func<Task<Measurement>> phase)
+        {
+            var before = Snapshot(services);
+            var measurement = await phase();
+            var after = Snapshot(services);
+            into[operation] = after.Where(a => before.ContainsKey(a.Key))
+                .ToDictionary(a => a.Key, a => (a.Value - before[a.Key]).TotalMilliseconds / Math.Max(1, measurement.Latencies.Count));
+            return measurement;
+        }
+
+        private static Dictionary<string, TimeSpan> Snapshot(IReadOnlyDictionary<string, ServiceProcess> services)
+        {
+            var times = services.Where(s => s.Value.CpuTime() is not null).ToDictionary(s => s.Key, s => s.Value.CpuTime()!.Value);
+            times["bench"] = Process.GetCurrentProcess().TotalProcessorTime;
+            // The broker when it runs on this machine (Debian's RabbitMQ is one Erlang VM).
+            if (Process.GetProcessesByName("beam.smp") is [var broker])
+            {
+                times["rabbitmq"] = broker.TotalProcessorTime;
+            }
+
+            return times;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using MassTransit;
 using MassTransit.Context;
@@ -63,13 +65,22 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
 
         public async Task<SagaConsumeContext<RequestState, T>> Insert(RequestState instance)
         {
-            await store.InsertAsync(instance, CancellationToken);
+            using (StartSpan("saga insert", instance.CorrelationId))
+            {
+                await store.InsertAsync(instance, CancellationToken);
+            }
+
             return await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Insert);
         }
 
         public async Task<SagaConsumeContext<RequestState, T>> Load(Guid correlationId)
         {
-            var instance = await store.LoadAsync(correlationId, CancellationToken);
+            RequestState? instance;
+            using (StartSpan("saga load", correlationId))
+            {
+                instance = await store.LoadAsync(correlationId, CancellationToken);
+            }
+
             if (instance is null)
             {
                 return null!; // MassTransit's contract: null means "no such instance"
@@ -81,25 +92,43 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
 
         public async Task Save(SagaConsumeContext<RequestState> context)
         {
-            await store.InsertAsync(context.Saga, CancellationToken);
+            using (StartSpan("saga insert", context.Saga.CorrelationId))
+            {
+                await store.InsertAsync(context.Saga, CancellationToken);
+            }
+
             await AppendAuditAsync(context.Saga);
         }
 
         public async Task Update(SagaConsumeContext<RequestState> context)
         {
-            await store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version, CancellationToken);
+            using (StartSpan("saga update", context.Saga.CorrelationId))
+            {
+                await store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version,
+                    CancellationToken);
+            }
+
             await AppendAuditAsync(context.Saga);
         }
 
         /// <summary>The transition's entries, in order, now that it happened.</summary>
         private async Task AppendAuditAsync(RequestState saga)
         {
+            using var activity = StartSpan("saga audit append", saga.CorrelationId);
+            activity?.SetTag("k8s_agent.audit_entries", saga.PendingAudit.Count);
             foreach (var record in saga.PendingAudit)
             {
                 await audit.AppendAsync(record, CancellationToken);
             }
 
             saga.PendingAudit.Clear();
+        }
+
+        private static Activity? StartSpan(string name, Guid requestId)
+        {
+            var activity = PlatformTelemetry.Source.StartActivity(name);
+            activity?.SetTag("k8s_agent.request_id", requestId.ToString("D"));
+            return activity;
         }
 
         public Task Delete(SagaConsumeContext<RequestState> context) => store.DeleteAsync(context.Saga.CorrelationId, CancellationToken);
