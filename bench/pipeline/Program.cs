@@ -14,11 +14,11 @@ using K8sAgentPlatform.TestSupport;
 // the bare KubernetesClient calls the same operations need, with where the platform's time goes (the services' spans,
 // exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
 // Figures are printed, never asserted.
-//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json]
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll]
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)]");
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)]");
     return 2;
 }
 
@@ -65,7 +65,7 @@ try
 
     using var api = new HttpClient { BaseAddress = new Uri(services["orchestrator"].Url), Timeout = TimeSpan.FromSeconds(30) };
     api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PlatformServices.TokenOf("bench"));
-    var platform = new PlatformClient(api);
+    var platform = new PlatformClient(api, settings.Poll);
     var replicas = deployments.ToDictionary(d => d, _ => 1);
 
     // Warm-up (not measured): JIT, connections, queues, one of each path.
@@ -97,7 +97,8 @@ try
     Console.WriteLine();
     Console.WriteLine($"pipeline bench: {settings.Requests} requests ({reads} get_status, {half} scale), concurrency {settings.Concurrency}, " +
         $"{settings.Deployments} deployments in namespace {Cluster.Namespace}; sandbox pod-ready delay {new SandboxOptions().PodReadyDelay.TotalSeconds:0.0} s; " +
-        $"readiness polled every {Cluster.PollInterval.TotalMilliseconds:0} ms by both");
+        $"readiness polled every {Cluster.PollInterval.TotalMilliseconds:0} ms by both; " +
+        (settings.Poll ? "requests followed by a GET every 20 ms" : "requests followed by GET ?wait"));
     Console.WriteLine($"{"",-40}{"n",5}{"ok",5}{"req/s",9}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}");
     foreach (var (operation, viaPlatform, bare) in results)
     {
@@ -165,7 +166,7 @@ static async Task<IReadOnlyList<ReceivedSpan>> SettledSpansAsync(OtlpReceiver re
 
 namespace K8sAgentPlatform.Bench.Pipeline
 {
-    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json)
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll)
     {
         public static BenchSettings? Parse(string[] args)
         {
@@ -173,6 +174,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var concurrency = 4;
             var deployments = 8;
             var json = false;
+            var poll = false;
             for (var i = 0; i < args.Length; i++)
             {
                 var ok = args[i] switch
@@ -180,6 +182,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     "--concurrency" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out concurrency),
                     "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
                     "--json" => json = true,
+                    "--poll" => poll = true,
                     _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
                 };
                 if (!ok)
@@ -188,7 +191,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 }
             }
 
-            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json) : null;
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll) : null;
         }
     }
 
@@ -302,8 +305,11 @@ namespace K8sAgentPlatform.Bench.Pipeline
         }
     }
 
-    /// <summary>Submits a request over the API and polls it until a final state; true when it completed.</summary>
-    internal sealed class PlatformClient(HttpClient api)
+    /// <summary>
+    /// Submits a request over the API and follows it until a final state, true when it completed: by GET ?wait (the API
+    /// answers when the request changed), or with <c>poll</c> by a plain GET every 20 ms as clients did before ?wait.
+    /// </summary>
+    internal sealed class PlatformClient(HttpClient api, bool poll)
     {
         private static IReadOnlySet<string> FinalStates => K8sAgentPlatform.Contracts.RequestStates.Final;
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
@@ -318,7 +324,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var deadline = Stopwatch.GetTimestamp() + (long)(120 * Stopwatch.Frequency);
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                var request = await api.GetFromJsonAsync<JsonElement>($"/api/requests/{id}");
+                var request = await api.GetFromJsonAsync<JsonElement>(poll ? $"/api/requests/{id}" : $"/api/requests/{id}?wait=30");
                 var state = request.GetProperty("state").GetString()!;
                 if (FinalStates.Contains(state))
                 {
@@ -333,7 +339,10 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     return state == "Completed";
                 }
 
-                await Task.Delay(PollInterval);
+                if (poll)
+                {
+                    await Task.Delay(PollInterval);
+                }
             }
 
             throw new TimeoutException($"request {id} ({text}) did not reach a final state in 120 s");

@@ -12,21 +12,23 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 /// <summary>
 /// The MassTransit saga repository over <see cref="IRequestStore"/>: load, then insert or update with a
 /// version check. A lost race throws <see cref="ConcurrencyException"/>, which the saga definition retries. The audit
-/// entries of a transition are appended only after its state is saved.
+/// entries of a transition are appended only after its state is saved; then the API's waiters hear of it
+/// (<see cref="RequestChanges"/>).
 /// </summary>
-public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory, IAuditLog audit)
+public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory, IAuditLog audit,
+    RequestChanges changes)
     : ISagaRepositoryContextFactory<RequestState>, ILoadSagaRepositoryContextFactory<RequestState>, IQuerySagaRepositoryContextFactory<RequestState>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", store.GetType().Name);
 
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<RequestState, T>> next) where T : class =>
-        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory, audit));
+        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory, audit, changes));
 
     public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<RequestState> query, IPipe<SagaRepositoryQueryContext<RequestState, T>> next)
         where T : class
     {
         var matches = (await store.QueryAsync(new RequestQuery(Limit: int.MaxValue), context.CancellationToken)).Where(query.GetFilter()).ToList();
-        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory, audit);
+        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory, audit, changes);
         await next.Send(new LoadedSagaRepositoryQueryContext<RequestState, T>(repositoryContext, matches));
     }
 
@@ -43,15 +45,17 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
         private readonly ConsumeContext<T> consumeContext;
         private readonly ISagaConsumeContextFactory<IRequestStore, RequestState> factory;
         private readonly IAuditLog audit;
+        private readonly RequestChanges changes;
 
         public StoreSagaRepositoryContext(IRequestStore store, ConsumeContext<T> consumeContext, ISagaConsumeContextFactory<IRequestStore, RequestState> factory,
-            IAuditLog audit)
+            IAuditLog audit, RequestChanges changes)
             : base(consumeContext, store)
         {
             this.store = store;
             this.consumeContext = consumeContext;
             this.factory = factory;
             this.audit = audit;
+            this.changes = changes;
         }
 
         private readonly Dictionary<Guid, int> loadedVersions = [];
@@ -111,7 +115,7 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
             await AppendAuditAsync(context.Saga);
         }
 
-        /// <summary>The transition's entries, in order, now that it happened.</summary>
+        /// <summary>The transition's entries, in order, now that it happened; then whoever waits for the request hears of it.</summary>
         private async Task AppendAuditAsync(RequestState saga)
         {
             using var activity = StartSpan("saga audit append", saga.CorrelationId);
@@ -122,6 +126,7 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
             }
 
             saga.PendingAudit.Clear();
+            changes.Saved(saga.CorrelationId);
         }
 
         private static Activity? StartSpan(string name, Guid requestId)
