@@ -14,11 +14,11 @@ using K8sAgentPlatform.TestSupport;
 // the bare KubernetesClient calls the same operations need, with where the platform's time goes (the services' spans,
 // exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
 // Figures are printed, never asserted.
-//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll]
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll] [--warmup W]
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)]");
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)] [--warmup W (requests of each operation before measuring; N/2)]");
     return 2;
 }
 
@@ -68,13 +68,30 @@ try
     var platform = new PlatformClient(api, settings.Poll);
     var replicas = deployments.ToDictionary(d => d, _ => 1);
 
-    // Warm-up (not measured): JIT, connections, queues, one of each path.
+    // Warm-up (not measured): connections, queues, one of each path; then --warmup requests of each operation at the measured
+    // concurrency, so the services' JIT (tiered compilation keeps recompiling hot code for tens of seconds after a start)
+    // is mostly behind them and the figures are those of a running platform, not of one just started.
     await platform.RunAsync(Operations.ReadText(deployments[0]));
     await Cluster.ReadAsync(kube, deployments[0]);
     foreach (var lane in Enumerable.Range(0, 2))
     {
         var target = Operations.Toggle(replicas, deployments[lane]);
         await (lane == 0 ? platform.RunAsync(Operations.ScaleText(deployments[lane], target)) : Cluster.ScaleAsync(kube, deployments[lane], target));
+    }
+
+    if (settings.Warmup > 0)
+    {
+        // In a namespace of its own: get_status lists its namespace's events, and the warm-up's rollouts would leave
+        // hundreds there that the measured phase would then read.
+        var warmedAt = Stopwatch.GetTimestamp();
+        await Cluster.CreateDeploymentsAsync(kube, Cluster.WarmupNamespace, deployments);
+        var warmupReplicas = deployments.ToDictionary(d => d, _ => 1);
+        await Measurement.RunAsync("warm-up", settings.Warmup, settings.Concurrency, deployments,
+            async d => await platform.RunAsync(Operations.ReadText(d, Cluster.WarmupNamespace)));
+        await Measurement.RunAsync("warm-up", settings.Warmup, settings.Concurrency, deployments,
+            async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(warmupReplicas, d), Cluster.WarmupNamespace)));
+        Console.WriteLine($"warm-up: {settings.Warmup} get_status and {settings.Warmup} scale requests in namespace {Cluster.WarmupNamespace} " +
+            $"in {Stopwatch.GetElapsedTime(warmedAt).TotalSeconds:0.0} s");
     }
 
     var half = settings.Requests / 2;
@@ -166,7 +183,7 @@ static async Task<IReadOnlyList<ReceivedSpan>> SettledSpansAsync(OtlpReceiver re
 
 namespace K8sAgentPlatform.Bench.Pipeline
 {
-    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll)
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll, int Warmup)
     {
         public static BenchSettings? Parse(string[] args)
         {
@@ -175,6 +192,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var deployments = 8;
             var json = false;
             var poll = false;
+            int? warmup = null;
             for (var i = 0; i < args.Length; i++)
             {
                 var ok = args[i] switch
@@ -183,6 +201,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
                     "--json" => json = true,
                     "--poll" => poll = true,
+                    "--warmup" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out var w) && (warmup = w) >= 0,
                     _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
                 };
                 if (!ok)
@@ -191,7 +210,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 }
             }
 
-            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll) : null;
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll, warmup ?? requests / 2) : null;
         }
     }
 
@@ -228,10 +247,10 @@ namespace K8sAgentPlatform.Bench.Pipeline
 
     internal static class Operations
     {
-        public static string ReadText(string deployment) => $"kubectl get deployment {deployment} -n {Cluster.Namespace}";
+        public static string ReadText(string deployment, string ns = Cluster.Namespace) => $"kubectl get deployment {deployment} -n {ns}";
 
-        public static string ScaleText(string deployment, int replicas) =>
-            $"kubectl scale deployment/{deployment} --replicas={replicas} -n {Cluster.Namespace}";
+        public static string ScaleText(string deployment, int replicas, string ns = Cluster.Namespace) =>
+            $"kubectl scale deployment/{deployment} --replicas={replicas} -n {ns}";
 
         /// <summary>1 -> 2 -> 1: always within policy's scale factor; a deployment is only ever in one lane, so no lock.</summary>
         public static int Toggle(Dictionary<string, int> replicas, string deployment)
@@ -247,6 +266,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
     internal static class Cluster
     {
         public const string Namespace = "bench";
+        public const string WarmupNamespace = "bench-warmup";
         public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
         public static async Task CreateDeploymentsAsync(IKubernetes kube, string ns, IEnumerable<string> names)
@@ -269,11 +289,11 @@ namespace K8sAgentPlatform.Bench.Pipeline
                         },
                     },
                 }, ns);
-                await WaitUntilReadyAsync(kube, name, 1);
+                await WaitUntilReadyAsync(kube, name, 1, ns);
             }
         }
 
-        public static Task<V1Deployment> ReadAsync(IKubernetes kube, string name) => kube.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace);
+        public static Task<V1Deployment> ReadAsync(IKubernetes kube, string name, string ns = Namespace) => kube.AppsV1.ReadNamespacedDeploymentAsync(name, ns);
 
         public static async Task ScaleAsync(IKubernetes kube, string name, int replicas)
         {
@@ -282,12 +302,12 @@ namespace K8sAgentPlatform.Bench.Pipeline
             await WaitUntilReadyAsync(kube, name, replicas);
         }
 
-        private static async Task WaitUntilReadyAsync(IKubernetes kube, string name, int replicas)
+        private static async Task WaitUntilReadyAsync(IKubernetes kube, string name, int replicas, string ns = Namespace)
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(60 * Stopwatch.Frequency);
             while (true)
             {
-                var d = await ReadAsync(kube, name);
+                var d = await ReadAsync(kube, name, ns);
                 var s = d.Status;
                 if ((s?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0)
                     && s?.UpdatedReplicas == replicas && s.ReadyReplicas == replicas && s.AvailableReplicas == replicas && (s.Replicas ?? 0) == replicas)
