@@ -4,12 +4,13 @@ namespace K8sAgentPlatform.Bench.Pipeline;
 
 /// <summary>
 /// The figures as one JSON object, for scripts that compare runs:
-/// <c>{"operations":[{"name","platform":{n,ok,rps,p50_ms,p95_ms,p99_ms},"bare":{...}}],"stages":{operation:{stage:{...}}},"rss_mb":{service:MB}}</c>.
+/// <c>{"operations":[{"name","platform":{n,ok,rps,p50_ms,p95_ms,p99_ms},"bare":{...}}],"stages":{operation:{stage:{...}}},"rss_mb":{service:MB},"cpu_ms_per_request":{operation:{service:ms}}}</c>.
 /// </summary>
 internal static class JsonReport
 {
     public static string Of(IEnumerable<(string Operation, Measurement Platform, Measurement Bare)> results,
-        IReadOnlyDictionary<string, IReadOnlyList<StageFigure>> stages, IReadOnlyDictionary<string, double?> rss) =>
+        IReadOnlyDictionary<string, IReadOnlyList<StageFigure>> stages, IReadOnlyDictionary<string, double?> rss,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> cpuMsPerRequest) =>
         JsonSerializer.Serialize(new
         {
             operations = results.Select(r => new { name = r.Operation, platform = Figures(r.Platform), bare = Figures(r.Bare) }),
@@ -21,6 +22,7 @@ internal static class JsonReport
                 ms_per_request = Round(f.MsPerRequest),
             })),
             rss_mb = rss.ToDictionary(r => r.Key, r => r.Value is { } mb ? Round(mb) : (double?)null),
+            cpu_ms_per_request = cpuMsPerRequest.ToDictionary(c => c.Key, c => c.Value.ToDictionary(s => s.Key, s => Round(s.Value))),
         });
 
     private static object Figures(Measurement m) => new

@@ -14,11 +14,11 @@ using K8sAgentPlatform.TestSupport;
 // the bare KubernetesClient calls the same operations need, with where the platform's time goes (the services' spans,
 // exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
 // Figures are printed, never asserted.
-//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json]
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll] [--warmup W]
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)]");
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)] [--warmup W (requests of each operation before measuring; N/2)]");
     return 2;
 }
 
@@ -65,10 +65,12 @@ try
 
     using var api = new HttpClient { BaseAddress = new Uri(services["orchestrator"].Url), Timeout = TimeSpan.FromSeconds(30) };
     api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PlatformServices.TokenOf("bench"));
-    var platform = new PlatformClient(api);
+    var platform = new PlatformClient(api, settings.Poll);
     var replicas = deployments.ToDictionary(d => d, _ => 1);
 
-    // Warm-up (not measured): JIT, connections, queues, one of each path.
+    // Warm-up (not measured): connections, queues, one of each path; then --warmup requests of each operation at the measured
+    // concurrency, so the services' JIT (tiered compilation keeps recompiling hot code for tens of seconds after a start)
+    // is mostly behind them and the figures are those of a running platform, not of one just started.
     await platform.RunAsync(Operations.ReadText(deployments[0]));
     await Cluster.ReadAsync(kube, deployments[0]);
     foreach (var lane in Enumerable.Range(0, 2))
@@ -77,16 +79,34 @@ try
         await (lane == 0 ? platform.RunAsync(Operations.ScaleText(deployments[lane], target)) : Cluster.ScaleAsync(kube, deployments[lane], target));
     }
 
+    if (settings.Warmup > 0)
+    {
+        // In a namespace of its own: get_status lists its namespace's events, and the warm-up's rollouts would leave
+        // hundreds there that the measured phase would then read.
+        var warmedAt = Stopwatch.GetTimestamp();
+        await Cluster.CreateDeploymentsAsync(kube, Cluster.WarmupNamespace, deployments);
+        var warmupReplicas = deployments.ToDictionary(d => d, _ => 1);
+        await Measurement.RunAsync("warm-up", settings.Warmup, settings.Concurrency, deployments,
+            async d => await platform.RunAsync(Operations.ReadText(d, Cluster.WarmupNamespace)));
+        await Measurement.RunAsync("warm-up", settings.Warmup, settings.Concurrency, deployments,
+            async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(warmupReplicas, d), Cluster.WarmupNamespace)));
+        Console.WriteLine($"warm-up: {settings.Warmup} get_status and {settings.Warmup} scale requests in namespace {Cluster.WarmupNamespace} " +
+            $"in {Stopwatch.GetElapsedTime(warmedAt).TotalSeconds:0.0} s");
+    }
+
     var half = settings.Requests / 2;
     var reads = settings.Requests - half;
+    var cpu = new Dictionary<string, IReadOnlyDictionary<string, double>>();
     var results = new List<(string Operation, Measurement Platform, Measurement Bare)>
     {
         ("get_status",
-            await Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d))),
+            await CpuUsage.MeasureAsync(services, cpu, "get_status", () =>
+                Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d)))),
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
         ("scale",
-            await Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
-                async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d)))),
+            await CpuUsage.MeasureAsync(services, cpu, "scale", () =>
+                Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
+                    async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d))))),
             await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
                 async d => { await Cluster.ScaleAsync(kube, d, Operations.Toggle(replicas, d)); return true; })),
     };
@@ -94,7 +114,8 @@ try
     Console.WriteLine();
     Console.WriteLine($"pipeline bench: {settings.Requests} requests ({reads} get_status, {half} scale), concurrency {settings.Concurrency}, " +
         $"{settings.Deployments} deployments in namespace {Cluster.Namespace}; sandbox pod-ready delay {new SandboxOptions().PodReadyDelay.TotalSeconds:0.0} s; " +
-        $"readiness polled every {Cluster.PollInterval.TotalMilliseconds:0} ms by both");
+        $"readiness polled every {Cluster.PollInterval.TotalMilliseconds:0} ms by both; " +
+        (settings.Poll ? "requests followed by a GET every 20 ms" : "requests followed by GET ?wait"));
     Console.WriteLine($"{"",-40}{"n",5}{"ok",5}{"req/s",9}{"p50 ms",10}{"p95 ms",10}{"p99 ms",10}");
     foreach (var (operation, viaPlatform, bare) in results)
     {
@@ -108,6 +129,10 @@ try
     var rss = services.ToDictionary(s => s.Key, s => s.Value.ResidentMegabytes());
     Console.WriteLine();
     Console.WriteLine("resident memory at the end (VmRSS, MB): " + string.Join(", ", rss.Select(r => $"{r.Key} {r.Value:0}")));
+    foreach (var (operation, perService) in cpu)
+    {
+        Console.WriteLine($"CPU per {operation} request (ms, user + system): " + string.Join(", ", perService.Select(c => $"{c.Key} {c.Value:0.0}")));
+    }
 
     var spans = await SettledSpansAsync(receiver);
     var stages = results.ToDictionary(r => r.Operation, r => Stages.Of(spans, r.Platform.StartedAt, r.Platform.EndedAt, r.Platform.Latencies.Count));
@@ -124,7 +149,7 @@ try
 
     if (settings.Json)
     {
-        Console.WriteLine(JsonReport.Of(results, stages, rss));
+        Console.WriteLine(JsonReport.Of(results, stages, rss, cpu));
     }
 
     return 0;
@@ -158,7 +183,7 @@ static async Task<IReadOnlyList<ReceivedSpan>> SettledSpansAsync(OtlpReceiver re
 
 namespace K8sAgentPlatform.Bench.Pipeline
 {
-    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json)
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll, int Warmup)
     {
         public static BenchSettings? Parse(string[] args)
         {
@@ -166,6 +191,8 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var concurrency = 4;
             var deployments = 8;
             var json = false;
+            var poll = false;
+            int? warmup = null;
             for (var i = 0; i < args.Length; i++)
             {
                 var ok = args[i] switch
@@ -173,6 +200,8 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     "--concurrency" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out concurrency),
                     "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
                     "--json" => json = true,
+                    "--poll" => poll = true,
+                    "--warmup" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out var w) && (warmup = w) >= 0,
                     _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
                 };
                 if (!ok)
@@ -181,16 +210,47 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 }
             }
 
-            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json) : null;
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll, warmup ?? requests / 2) : null;
+        }
+    }
+
+    /// <summary>
+    /// The CPU time each service (and this bench, the client) spent during one platform phase, per request: on a
+    /// shared 2-core machine the latency moves with other people's builds, the CPU a request costs much less.
+    /// </summary>
+    internal static class CpuUsage
+    {
+        public static async Task<Measurement> MeasureAsync(IReadOnlyDictionary<string, ServiceProcess> services,
+            Dictionary<string, IReadOnlyDictionary<string, double>> into, string operation, Func<Task<Measurement>> phase)
+        {
+            var before = Snapshot(services);
+            var measurement = await phase();
+            var after = Snapshot(services);
+            into[operation] = after.Where(a => before.ContainsKey(a.Key))
+                .ToDictionary(a => a.Key, a => (a.Value - before[a.Key]).TotalMilliseconds / Math.Max(1, measurement.Latencies.Count));
+            return measurement;
+        }
+
+        private static Dictionary<string, TimeSpan> Snapshot(IReadOnlyDictionary<string, ServiceProcess> services)
+        {
+            var times = services.Where(s => s.Value.CpuTime() is not null).ToDictionary(s => s.Key, s => s.Value.CpuTime()!.Value);
+            times["bench"] = Process.GetCurrentProcess().TotalProcessorTime;
+            // The broker when it runs on this machine (Debian's RabbitMQ is one Erlang VM).
+            if (Process.GetProcessesByName("beam.smp") is [var broker])
+            {
+                times["rabbitmq"] = broker.TotalProcessorTime;
+            }
+
+            return times;
         }
     }
 
     internal static class Operations
     {
-        public static string ReadText(string deployment) => $"kubectl get deployment {deployment} -n {Cluster.Namespace}";
+        public static string ReadText(string deployment, string ns = Cluster.Namespace) => $"kubectl get deployment {deployment} -n {ns}";
 
-        public static string ScaleText(string deployment, int replicas) =>
-            $"kubectl scale deployment/{deployment} --replicas={replicas} -n {Cluster.Namespace}";
+        public static string ScaleText(string deployment, int replicas, string ns = Cluster.Namespace) =>
+            $"kubectl scale deployment/{deployment} --replicas={replicas} -n {ns}";
 
         /// <summary>1 -> 2 -> 1: always within policy's scale factor; a deployment is only ever in one lane, so no lock.</summary>
         public static int Toggle(Dictionary<string, int> replicas, string deployment)
@@ -206,6 +266,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
     internal static class Cluster
     {
         public const string Namespace = "bench";
+        public const string WarmupNamespace = "bench-warmup";
         public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
         public static async Task CreateDeploymentsAsync(IKubernetes kube, string ns, IEnumerable<string> names)
@@ -228,11 +289,11 @@ namespace K8sAgentPlatform.Bench.Pipeline
                         },
                     },
                 }, ns);
-                await WaitUntilReadyAsync(kube, name, 1);
+                await WaitUntilReadyAsync(kube, name, 1, ns);
             }
         }
 
-        public static Task<V1Deployment> ReadAsync(IKubernetes kube, string name) => kube.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace);
+        public static Task<V1Deployment> ReadAsync(IKubernetes kube, string name, string ns = Namespace) => kube.AppsV1.ReadNamespacedDeploymentAsync(name, ns);
 
         public static async Task ScaleAsync(IKubernetes kube, string name, int replicas)
         {
@@ -241,12 +302,12 @@ namespace K8sAgentPlatform.Bench.Pipeline
             await WaitUntilReadyAsync(kube, name, replicas);
         }
 
-        private static async Task WaitUntilReadyAsync(IKubernetes kube, string name, int replicas)
+        private static async Task WaitUntilReadyAsync(IKubernetes kube, string name, int replicas, string ns = Namespace)
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(60 * Stopwatch.Frequency);
             while (true)
             {
-                var d = await ReadAsync(kube, name);
+                var d = await ReadAsync(kube, name, ns);
                 var s = d.Status;
                 if ((s?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0)
                     && s?.UpdatedReplicas == replicas && s.ReadyReplicas == replicas && s.AvailableReplicas == replicas && (s.Replicas ?? 0) == replicas)
@@ -264,8 +325,11 @@ namespace K8sAgentPlatform.Bench.Pipeline
         }
     }
 
-    /// <summary>Submits a request over the API and polls it until a final state; true when it completed.</summary>
-    internal sealed class PlatformClient(HttpClient api)
+    /// <summary>
+    /// Submits a request over the API and follows it until a final state, true when it completed: by GET ?wait (the API
+    /// answers when the request changed), or with <c>poll</c> by a plain GET every 20 ms as clients did before ?wait.
+    /// </summary>
+    internal sealed class PlatformClient(HttpClient api, bool poll)
     {
         private static IReadOnlySet<string> FinalStates => K8sAgentPlatform.Contracts.RequestStates.Final;
         private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
@@ -280,7 +344,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var deadline = Stopwatch.GetTimestamp() + (long)(120 * Stopwatch.Frequency);
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                var request = await api.GetFromJsonAsync<JsonElement>($"/api/requests/{id}");
+                var request = await api.GetFromJsonAsync<JsonElement>(poll ? $"/api/requests/{id}" : $"/api/requests/{id}?wait=30");
                 var state = request.GetProperty("state").GetString()!;
                 if (FinalStates.Contains(state))
                 {
@@ -295,7 +359,10 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     return state == "Completed";
                 }
 
-                await Task.Delay(PollInterval);
+                if (poll)
+                {
+                    await Task.Delay(PollInterval);
+                }
             }
 
             throw new TimeoutException($"request {id} ({text}) did not reach a final state in 120 s");

@@ -90,6 +90,7 @@ public static class OrchestratorExtensions
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "k8s-agent", "emergency-stop.json"),
             sp.GetRequiredService<PlatformMetrics>()));
         services.TryAddSingleton<IRequestStore, InMemoryRequestStore>();
+        services.TryAddSingleton<RequestChanges>();
         services.TryAddSingleton<DeadlineSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
         services.AddPlatformMetrics();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,12 @@ public static class PlatformHost
     public static WebApplicationBuilder CreateBuilder(string[] args, string serviceName)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        // ASP.NET Core's own per-request lines (three JSON lines for every HTTP request, a poll included) cost more CPU than
+        // the request; warnings and errors stay. The lowest-priority source, so appsettings or the environment can lower it.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+        });
         builder.Configuration.AddEnvironmentVariables("K8S_AGENT_");
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {

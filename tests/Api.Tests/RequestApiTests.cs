@@ -52,6 +52,26 @@ public sealed class RequestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_get_with_wait_answers_once_the_request_changed_and_at_once_when_it_is_final()
+    {
+        var id = await Submit(Tokens.Alice, "restart web in production");
+        await host.WaitFor(id, "AwaitingConfirmation");
+        using var victor = host.Client(Tokens.Victor);
+        using var bob = host.Client(Tokens.Bob);
+
+        var waiting = victor.GetAsync($"/api/requests/{id}?wait=20", TestContext.Current.CancellationToken);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        waiting.IsCompleted.ShouldBeFalse("nothing changed yet");
+        (await bob.PostAsync($"/api/requests/{id}/reject", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        (await Json(await waiting)).GetProperty("state").GetString().ShouldBe("Rejected");
+        var final = await Json(await victor.GetAsync($"/api/requests/{id}?wait=20", TestContext.Current.CancellationToken));
+        final.GetProperty("state").GetString().ShouldBe("Rejected");
+        await ShouldBeProblem(await victor.GetAsync($"/api/requests/{id}?wait=31", TestContext.Current.CancellationToken), HttpStatusCode.BadRequest,
+            "must be a whole number from 0 to 30");
+    }
+
+    [Fact]
     public async Task A_confirm_naming_another_round_gets_409_is_audited_and_sends_nothing_and_the_current_round_is_sent_with_its_verdicts()
     {
         var id = await Submit(Tokens.Alice, "restart web in production");

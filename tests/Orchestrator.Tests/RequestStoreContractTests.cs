@@ -64,6 +64,39 @@ public abstract class RequestStoreContractTests
     }
 
     [Fact]
+    public async Task Of_many_concurrent_updates_from_one_version_exactly_one_lands_while_other_requests_all_land()
+    {
+        var contested = New();
+        await Store.InsertAsync(contested);
+        var others = Enumerable.Range(0, 20).Select(_ => New()).ToList();
+
+        var updates = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var copy = (await Store.LoadAsync(contested.CorrelationId))!;
+            copy.CurrentState = $"State{i}";
+            try
+            {
+                await Store.UpdateAsync(copy, 1);
+                return copy.CurrentState;
+            }
+            catch (ConcurrencyException)
+            {
+                return null;
+            }
+        }).ToList();
+        await Task.WhenAll(others.Select(o => Store.InsertAsync(o)).Concat(updates));
+
+        var winner = updates.Select(u => u.Result).OfType<string>().ShouldHaveSingleItem();
+        var stored = (await Store.LoadAsync(contested.CorrelationId))!;
+        stored.CurrentState.ShouldBe(winner);
+        stored.Version.ShouldBe(2);
+        foreach (var other in others)
+        {
+            (await Store.LoadAsync(other.CorrelationId)).ShouldNotBeNull();
+        }
+    }
+
+    [Fact]
     public async Task Queries_filter_by_state_and_overdue_deadline_newest_first()
     {
         var now = DateTimeOffset.UtcNow;

@@ -45,6 +45,33 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// CPU time the process has used so far (user + system, from /proc/&lt;pid&gt;/stat); null where there is no /proc or the
+    /// process is gone.
+    /// </summary>
+    public TimeSpan? CpuTime()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+            // The command name (field 2) is in parentheses and may hold spaces; utime and stime are fields 14 and 15.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>USER_HZ: 100 on every Linux the platform runs on (the kernel ABI fixes it for /proc).</summary>
+    private const int ClockTicksPerSecond = 100;
+
     public string Output
     {
         get

@@ -39,7 +39,8 @@ internal static class RequestEndpoints
         requests.MapGet("", List).RequireRole(ApiRole.Viewer)
             .WithName("ListRequests").WithSummary("Requests, newest first, optionally in one state").Produces<IReadOnlyList<RequestSummaryView>>();
         requests.MapGet("/{id:guid}", Get).RequireRole(ApiRole.Viewer)
-            .WithName("GetRequest").WithSummary("One request: intent, verdicts, results, snapshots and timeline").Produces<RequestView>().ProducesProblem(404);
+            .WithName("GetRequest").WithSummary("One request: intent, verdicts, results, snapshots and timeline")
+            .WithDescription("With ?wait=N (seconds, up to 30) the answer waits until the request is final or changes, at most N seconds: follow a request without polling.").Produces<RequestView>().ProducesProblem(404);
         requests.MapPost("/{id:guid}/confirm", Confirm).RequireRole(ApiRole.Approver).AddEndpointFilter<IdempotencyFilter>()
             .WithName("ConfirmRequest").WithSummary("Confirm a request that awaits confirmation")
             .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).ProducesProblem(403);
@@ -122,9 +123,18 @@ internal static class RequestEndpoints
     }
 
     private static async Task<IResult> Get(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] ISnapshotStore snapshots,
-        [FromServices] IAuditLog audit, [FromServices] AcceptedRequests acceptedRequests)
+        [FromServices] IAuditLog audit, [FromServices] AcceptedRequests acceptedRequests, [FromServices] RequestChanges changes, [FromServices] TimeProvider time)
     {
-        var state = await store.LoadAsync(id, http.RequestAborted);
+        var errors = new List<FieldError>();
+        var wait = Query.Int(http, "wait", 0, 0, MaxWaitSeconds, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.BadRequest(Describe(errors[0]) + ".", errors);
+        }
+
+        var state = wait == 0
+            ? await store.LoadAsync(id, http.RequestAborted)
+            : await WaitForChangeAsync(id, TimeSpan.FromSeconds(wait), store, changes, time, http.RequestAborted);
         if (state is null)
         {
             return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
@@ -145,6 +155,46 @@ internal static class RequestEndpoints
             Timeline = timeline.Select(e => e with { Detail = redactor.Redact(e.Detail) }).ToList(),
         };
     }
+
+    private const int MaxWaitSeconds = 30;
+    private static readonly TimeSpan ReadAgainWhileWaiting = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The request once it is final or saved again after the call arrived, or when <paramref name="wait"/> has passed. Saves
+    /// in this process wake the wait at once; the store is read again every second for saves made by another replica
+    /// (and for a request not yet taken up by the saga).
+    /// </summary>
+    private static async Task<RequestState?> WaitForChangeAsync(Guid id, TimeSpan wait, IRequestStore store, RequestChanges changes, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        using var subscription = changes.Subscribe(id);
+        var first = await store.LoadAsync(id, cancellationToken);
+        if (first is not null && RequestStateMachine.FinalStates.Contains(first.CurrentState))
+        {
+            return first;
+        }
+
+        var deadline = time.GetUtcNow() + wait;
+        while (deadline - time.GetUtcNow() is var remaining && remaining > TimeSpan.Zero)
+        {
+            var pause = Task.Delay(Min(ReadAgainWhileWaiting, remaining), time, cancellationToken);
+            if (await Task.WhenAny(subscription.Saved, pause) == subscription.Saved)
+            {
+                break;
+            }
+
+            await pause; // throws when the caller went away
+            var current = await store.LoadAsync(id, cancellationToken);
+            if (current?.Version != first?.Version)
+            {
+                return current;
+            }
+        }
+
+        return await store.LoadAsync(id, cancellationToken);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static async Task<IResult> List(HttpContext http, [FromServices] IRequestStore store)
     {

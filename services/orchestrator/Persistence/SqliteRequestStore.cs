@@ -1,4 +1,5 @@
 using K8sAgentPlatform.Orchestrator.StateMachines;
+using K8sAgentPlatform.Persistence.Sqlite;
 using MassTransit;
 using K8sAgentPlatform.Persistence.Protection;
 using Microsoft.Data.Sqlite;
@@ -9,16 +10,21 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 /// Saga instances in a SQLite file (the embedded default), so a restart loses no request. The whole instance
 /// is one JSON column; state, deadline and submission time are columns of their own for the queries.
 /// Optimistic concurrency: an update only lands on the version it was loaded at.
+/// Writes go through one writer that commits whatever is waiting in one transaction (<see cref="SqliteGroupCommit{TWrite, TResult}"/>), so
+/// concurrent sagas neither wait on SQLite's busy retries nor pay one fsync each; every write still returns only once
+/// its transaction is committed with synchronous = FULL.
 /// </summary>
 public sealed class SqliteRequestStore : IRequestStore
 {
     private readonly string connectionString;
     private readonly SealedRequestJson json;
+    private readonly SqliteGroupCommit<Statement, int> writes;
 
     public SqliteRequestStore(string path, IObjectProtector protector)
     {
         json = new SealedRequestJson(protector);
         connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        writes = new SqliteGroupCommit<Statement, int>(_ => Task.FromResult(OpenForWriting()), WriteGroupAsync);
         using var connection = Open();
         Execute(connection, """
             PRAGMA journal_mode = WAL;
@@ -53,16 +59,11 @@ public sealed class SqliteRequestStore : IRequestStore
     public async Task InsertAsync(RequestState state, CancellationToken cancellationToken = default)
     {
         state.Version = 1;
-        await using var connection = Open();
-        await using var command = Command(connection, """
+        var inserted = await writes.WriteAsync(new Statement("""
             INSERT INTO requests (id, state, version, submitted_at, deadline, body)
             VALUES ($id, $state, 1, $submitted, $deadline, $body)
-            """, Columns(state));
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the id exists
+            """, Columns(state)));
+        if (inserted != 1)
         {
             throw new ConcurrencyException($"Request {state.CorrelationId} exists already.", typeof(RequestState), state.CorrelationId);
         }
@@ -72,12 +73,11 @@ public sealed class SqliteRequestStore : IRequestStore
     {
         var next = expectedVersion + 1;
         state.Version = next;
-        await using var connection = Open();
-        await using var command = Command(connection, """
+        var updated = await writes.WriteAsync(new Statement("""
             UPDATE requests SET state = $state, version = $next, submitted_at = $submitted, deadline = $deadline, body = $body
             WHERE id = $id AND version = $expected
-            """, [.. Columns(state), ("$next", next), ("$expected", expectedVersion)]);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+            """, [.. Columns(state), ("$next", next), ("$expected", expectedVersion)]));
+        if (updated != 1)
         {
             state.Version = expectedVersion;
             throw new ConcurrencyException($"Request {state.CorrelationId} changed since it was loaded (expected version {expectedVersion}).",
@@ -85,12 +85,8 @@ public sealed class SqliteRequestStore : IRequestStore
         }
     }
 
-    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection, "DELETE FROM requests WHERE id = $id", ("$id", id.ToString()));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default) =>
+        await writes.WriteAsync(new Statement("DELETE FROM requests WHERE id = $id", [("$id", id.ToString())]));
 
     public async Task<IReadOnlyList<RequestState>> QueryAsync(RequestQuery query, CancellationToken cancellationToken = default)
     {
@@ -115,6 +111,29 @@ public sealed class SqliteRequestStore : IRequestStore
         return found;
     }
 
+    /// <summary>The group's statements in order, each answering the rows it changed; an insert of an existing id changes none.</summary>
+    private static async Task<IReadOnlyList<int>> WriteGroupAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Statement> group)
+    {
+        var changed = new int[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            await using var command = Command(connection, group[i].Sql, group[i].Parameters);
+            command.Transaction = transaction;
+            try
+            {
+                changed[i] = await command.ExecuteNonQueryAsync();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT: the id exists; SQLite undoes that statement only
+            {
+                changed[i] = 0;
+            }
+        }
+
+        return changed;
+    }
+
+    private sealed record Statement(string Sql, (string Name, object? Value)[] Parameters);
+
     private (string, object?)[] Columns(RequestState state) =>
     [
         ("$id", state.CorrelationId.ToString()),
@@ -128,6 +147,14 @@ public sealed class SqliteRequestStore : IRequestStore
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
+        return connection;
+    }
+
+    /// <summary>FULL: a commit is on disk (the WAL fsynced) before any write in it is answered.</summary>
+    private SqliteConnection OpenForWriting()
+    {
+        var connection = Open();
+        Execute(connection, "PRAGMA synchronous = FULL");
         return connection;
     }
 

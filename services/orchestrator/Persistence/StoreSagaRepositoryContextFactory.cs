@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using K8sAgentPlatform.Hosting;
 using K8sAgentPlatform.Orchestrator.StateMachines;
 using MassTransit;
 using MassTransit.Context;
@@ -10,21 +12,23 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 /// <summary>
 /// The MassTransit saga repository over <see cref="IRequestStore"/>: load, then insert or update with a
 /// version check. A lost race throws <see cref="ConcurrencyException"/>, which the saga definition retries. The audit
-/// entries of a transition are appended only after its state is saved.
+/// entries of a transition are appended only after its state is saved; then the API's waiters hear of it
+/// (<see cref="RequestChanges"/>).
 /// </summary>
-public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory, IAuditLog audit)
+public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISagaConsumeContextFactory<IRequestStore, RequestState> factory, IAuditLog audit,
+    RequestChanges changes)
     : ISagaRepositoryContextFactory<RequestState>, ILoadSagaRepositoryContextFactory<RequestState>, IQuerySagaRepositoryContextFactory<RequestState>
 {
     public void Probe(ProbeContext context) => context.Add("persistence", store.GetType().Name);
 
     public Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<RequestState, T>> next) where T : class =>
-        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory, audit));
+        next.Send(new StoreSagaRepositoryContext<T>(store, context, factory, audit, changes));
 
     public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<RequestState> query, IPipe<SagaRepositoryQueryContext<RequestState, T>> next)
         where T : class
     {
         var matches = (await store.QueryAsync(new RequestQuery(Limit: int.MaxValue), context.CancellationToken)).Where(query.GetFilter()).ToList();
-        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory, audit);
+        var repositoryContext = new StoreSagaRepositoryContext<T>(store, context, factory, audit, changes);
         await next.Send(new LoadedSagaRepositoryQueryContext<RequestState, T>(repositoryContext, matches));
     }
 
@@ -41,15 +45,17 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
         private readonly ConsumeContext<T> consumeContext;
         private readonly ISagaConsumeContextFactory<IRequestStore, RequestState> factory;
         private readonly IAuditLog audit;
+        private readonly RequestChanges changes;
 
         public StoreSagaRepositoryContext(IRequestStore store, ConsumeContext<T> consumeContext, ISagaConsumeContextFactory<IRequestStore, RequestState> factory,
-            IAuditLog audit)
+            IAuditLog audit, RequestChanges changes)
             : base(consumeContext, store)
         {
             this.store = store;
             this.consumeContext = consumeContext;
             this.factory = factory;
             this.audit = audit;
+            this.changes = changes;
         }
 
         private readonly Dictionary<Guid, int> loadedVersions = [];
@@ -63,13 +69,22 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
 
         public async Task<SagaConsumeContext<RequestState, T>> Insert(RequestState instance)
         {
-            await store.InsertAsync(instance, CancellationToken);
+            using (StartSpan("saga insert", instance.CorrelationId))
+            {
+                await store.InsertAsync(instance, CancellationToken);
+            }
+
             return await factory.CreateSagaConsumeContext(store, consumeContext, instance, SagaConsumeContextMode.Insert);
         }
 
         public async Task<SagaConsumeContext<RequestState, T>> Load(Guid correlationId)
         {
-            var instance = await store.LoadAsync(correlationId, CancellationToken);
+            RequestState? instance;
+            using (StartSpan("saga load", correlationId))
+            {
+                instance = await store.LoadAsync(correlationId, CancellationToken);
+            }
+
             if (instance is null)
             {
                 return null!; // MassTransit's contract: null means "no such instance"
@@ -81,25 +96,44 @@ public sealed class StoreSagaRepositoryContextFactory(IRequestStore store, ISaga
 
         public async Task Save(SagaConsumeContext<RequestState> context)
         {
-            await store.InsertAsync(context.Saga, CancellationToken);
+            using (StartSpan("saga insert", context.Saga.CorrelationId))
+            {
+                await store.InsertAsync(context.Saga, CancellationToken);
+            }
+
             await AppendAuditAsync(context.Saga);
         }
 
         public async Task Update(SagaConsumeContext<RequestState> context)
         {
-            await store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version, CancellationToken);
+            using (StartSpan("saga update", context.Saga.CorrelationId))
+            {
+                await store.UpdateAsync(context.Saga, loadedVersions.TryGetValue(context.Saga.CorrelationId, out var version) ? version : context.Saga.Version,
+                    CancellationToken);
+            }
+
             await AppendAuditAsync(context.Saga);
         }
 
-        /// <summary>The transition's entries, in order, now that it happened.</summary>
+        /// <summary>The transition's entries, in order, now that it happened; then whoever waits for the request hears of it.</summary>
         private async Task AppendAuditAsync(RequestState saga)
         {
+            using var activity = StartSpan("saga audit append", saga.CorrelationId);
+            activity?.SetTag("k8s_agent.audit_entries", saga.PendingAudit.Count);
             foreach (var record in saga.PendingAudit)
             {
                 await audit.AppendAsync(record, CancellationToken);
             }
 
             saga.PendingAudit.Clear();
+            changes.Saved(saga.CorrelationId);
+        }
+
+        private static Activity? StartSpan(string name, Guid requestId)
+        {
+            var activity = PlatformTelemetry.Source.StartActivity(name);
+            activity?.SetTag("k8s_agent.request_id", requestId.ToString("D"));
+            return activity;
         }
 
         public Task Delete(SagaConsumeContext<RequestState> context) => store.DeleteAsync(context.Saga.CorrelationId, CancellationToken);
