@@ -11,7 +11,7 @@ internal static class DiffTable
     private const string Red = "\u001b[31m";
     private const string Green = "\u001b[32m";
     private const string Reset = "\u001b[0m";
-    private const string Absent = "(absent)";
+    public const string Absent = "(absent)";
 
     public static void Write(TextWriter output, IReadOnlyList<Verdict> verdicts)
     {

@@ -11,7 +11,13 @@ internal static class IntentTable
         output.WriteLine($"Summary:    {intent.Summary}");
         output.WriteLine($"Risk:       {WireNames.Of(intent.EstimatedRiskLevel)} (the model's estimate; policy decides)");
         output.WriteLine();
-        var rows = intent.Operations.Select((o, i) => new[]
+        Columns(output, Header, Rows(intent));
+    }
+
+    internal static readonly string[] Header = ["#", "OPERATION", "TARGET", "NAMESPACE", "PARAMETERS", "CONFIRM"];
+
+    internal static IReadOnlyList<string[]> Rows(KubernetesIntent intent) =>
+        intent.Operations.Select((o, i) => new[]
         {
             i.ToString(System.Globalization.CultureInfo.InvariantCulture),
             WireNames.Of(o.OperationType),
@@ -20,8 +26,6 @@ internal static class IntentTable
             Parameters(o),
             o.RequiresConfirmation ? "yes" : "no",
         }).ToList();
-        Columns(output, ["#", "OPERATION", "TARGET", "NAMESPACE", "PARAMETERS", "CONFIRM"], rows);
-    }
 
     public static void Columns(TextWriter output, string[] header, IReadOnlyList<string[]> rows)
     {

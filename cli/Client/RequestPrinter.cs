@@ -25,7 +25,14 @@ internal static class RequestPrinter
 
         output.WriteLine();
         output.WriteLine("Policy:");
-        var rows = request.Verdicts.Select(v => new[]
+        IntentTable.Columns(output, VerdictHeader, VerdictRows(request));
+        DiffTable.Write(output, request.Verdicts);
+    }
+
+    internal static readonly string[] VerdictHeader = ["#", "VERDICT", "RISK", "CONFIRM", "DRY RUN", "REASONS"];
+
+    internal static IReadOnlyList<string[]> VerdictRows(RequestDetails request) =>
+        request.Verdicts.Select(v => new[]
         {
             v.Index.ToString(CultureInfo.InvariantCulture),
             v.Approved ? "approved" : "REJECTED",
@@ -34,9 +41,6 @@ internal static class RequestPrinter
             v.DryRun is { } d ? d.Status + (d.Message is { Length: > 0 } m ? $" ({m})" : "") : "-",
             string.Join("; ", v.Reasons.Concat(v.Warnings.Select(w => $"warning: {w}"))) is { Length: > 0 } notes ? notes : "-",
         }).ToList();
-        IntentTable.Columns(output, ["#", "VERDICT", "RISK", "CONFIRM", "DRY RUN", "REASONS"], rows);
-        DiffTable.Write(output, request.Verdicts);
-    }
 
     /// <summary>"needs a second person: anyone with the approver role but alice", or who else may confirm; null when nobody needs to.</summary>
     public static string? WhoMayConfirm(RequestDetails request) => request.MayConfirm is not { Length: > 0 } who

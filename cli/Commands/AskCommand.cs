@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using K8sAgentPlatform.Cli.Client;
+using Spectre.Console;
 
 namespace K8sAgentPlatform.Cli.Commands;
 
@@ -14,116 +15,156 @@ internal static class AskCommand
 
     private static readonly TimeSpan SagaStartGrace = TimeSpan.FromSeconds(30);
 
-    public static Command Create()
+    /// <param name="terminal">A person's console (given whether it must be stderr, with --json), or null for plain text; default: the process's, unless redirected.</param>
+    public static Command Create(Func<bool, IAnsiConsole?>? terminal = null)
     {
         var text = new Argument<string[]>("text") { Description = "The request, e.g. \"scale deployment api to 3 replicas in staging\".", Arity = ArgumentArity.OneOrMore };
         var yes = new Option<bool>("--yes", "-y") { Description = "Confirm without asking when confirmation is needed (with the approver token if the default one cannot)." };
         var json = new Option<bool>("--json") { Description = "Print the final request as JSON (progress goes to stderr)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and check against policy only; execute nothing." };
         var command = new ClientCommand("ask", "Ask the platform for a change in plain language and follow it to the end.\n" +
-            "Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors.");
+            "Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors, 130 stopped following with Ctrl-C (the request goes on).");
         command.Command.Arguments.Add(text);
         command.Command.Options.Add(yes);
         command.Command.Options.Add(json);
         command.Command.Options.Add(dryRun);
+        terminal ??= TerminalFollowView.Detect;
         return command.Run(async (result, settings, client, output, cancellationToken) =>
         {
             var asJson = result.GetValue(json);
-            var progress = asJson ? output.Error : output.Out;
+            var view = View(terminal(asJson), asJson, output);
             var accepted = await client.SubmitAsync(string.Join(' ', result.GetValue(text)!), result.GetValue(dryRun), Guid.NewGuid().ToString("N"), cancellationToken);
-            progress.WriteLine($"Request {accepted.Id} submitted.");
-            return await FollowAsync(accepted.Id, settings, client, result.GetValue(yes), asJson, output, cancellationToken);
+            view.Line($"Request {accepted.Id} submitted.");
+            return await FollowAsync(accepted.Id, settings, client, result.GetValue(yes), asJson, output, view, cancellationToken);
         });
     }
 
+    /// <summary>Plain text (progress on stderr with --json) unless <paramref name="terminal"/> is a person's console.</summary>
+    internal static IFollowView View(IAnsiConsole? terminal, bool asJson, CommandOutput output) =>
+        terminal is null ? new PlainFollowView(asJson ? output.Error : output.Out, output.Out) : new TerminalFollowView(terminal);
+
     /// <summary>
-    /// Follows a request to its final state: prints its timeline and plan as they come, confirms when asked (with
-    /// <paramref name="yes"/> or at the terminal's prompt), and prints the outcome. Returns 0 for Completed, else 1.
+    /// Follows a request to its final state: shows its timeline and plan as they come, confirms when asked (with
+    /// <paramref name="yes"/> or at the terminal's prompt), and shows the outcome. Returns 0 for Completed, 1 for any
+    /// other final state, <see cref="Interrupted"/> when the person stops following (the request goes on).
     /// </summary>
     internal static async Task<int> FollowAsync(Guid id, ClientSettings settings, ApiClient client, bool yes, bool asJson, CommandOutput output,
-        CancellationToken cancellationToken)
+        IFollowView view, CancellationToken cancellationToken)
     {
-        var progress = asJson ? output.Error : output.Out;
-        long seen = 0;
-        var planShown = false;
-        DateTimeOffset? askedFor = null;
-        var submittedAt = DateTimeOffset.UtcNow;
-        while (true)
+        var follower = new Follower(id, client, view);
+        try
         {
-            RequestDetails request;
-            try
+            while (true)
             {
-                request = await client.GetRequestAsync(id, cancellationToken);
-            }
-            catch (ApiException e) when (e.Status == 404 && DateTimeOffset.UtcNow - submittedAt < SagaStartGrace)
-            {
-                // The request is accepted once published; its record appears when the orchestrator has taken it.
+                var request = await view.FollowingAsync(status => follower.UntilDecisionAsync(status, cancellationToken));
+                if (request.Final)
+                {
+                    if (asJson)
+                    {
+                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
+                    }
+                    else
+                    {
+                        view.Outcome(request);
+                    }
+
+                    return request.State == "Completed" ? 0 : 1;
+                }
+
+                await Decide(request, settings, client, yes, view, cancellationToken);
                 await Task.Delay(PollInterval, cancellationToken);
-                continue;
             }
-
-            foreach (var entry in request.Timeline.Where(e => e.Sequence > seen))
-            {
-                RequestPrinter.Entry(progress, entry);
-                seen = entry.Sequence;
-            }
-
-            if (!planShown && request.Intent is not null && request.State is not ("Parsing" or "Validating"))
-            {
-                progress.WriteLine();
-                RequestPrinter.Plan(progress, request);
-                progress.WriteLine();
-                planShown = true;
-            }
-
-            if (request.Final)
-            {
-                if (asJson)
-                {
-                    output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
-                }
-                else
-                {
-                    RequestPrinter.Outcome(output.Out, request);
-                }
-
-                return request.State == "Completed" ? 0 : 1;
-            }
-
-            if (request.State == Awaiting && request.ConfirmationDeadline != askedFor)
-            {
-                askedFor = request.ConfirmationDeadline;
-                await Decide(request, settings, client, yes, progress, cancellationToken);
-            }
-
-            await Task.Delay(PollInterval, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C stops this command, not the request: it goes on (and may still be confirmed elsewhere).
+            view.Line($"Stopped following: request {id} goes on" + (follower.LastState is { } state ? $" ({state})" : "")
+                + $". Follow it again with `k8s-agent requests follow {id}`; stop it with `k8s-agent cancel {id}`.");
+            return Interrupted;
         }
     }
 
+    /// <summary>The exit code after Ctrl-C: what shells report for SIGINT, and what System.CommandLine returns for a command that does not stop in time.</summary>
+    internal const int Interrupted = 130;
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static async Task Decide(RequestDetails request, ClientSettings settings, ApiClient client, bool yes, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Reads the request until it is final or a new confirmation round waits for a decision, showing what changes.</summary>
+    private sealed class Follower(Guid id, ApiClient client, IFollowView view)
+    {
+        private readonly DateTimeOffset submittedAt = DateTimeOffset.UtcNow;
+        private long seen;
+        private bool planShown;
+        private DateTimeOffset? askedFor;
+
+        public string? LastState { get; private set; }
+
+        public async Task<RequestDetails> UntilDecisionAsync(Action<RequestDetails> status, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                RequestDetails request;
+                try
+                {
+                    request = await client.GetRequestAsync(id, cancellationToken);
+                }
+                catch (ApiException e) when (e.Status == 404 && DateTimeOffset.UtcNow - submittedAt < SagaStartGrace)
+                {
+                    // The request is accepted once published; its record appears when the orchestrator has taken it.
+                    await Task.Delay(PollInterval, cancellationToken);
+                    continue;
+                }
+
+                LastState = request.State;
+                foreach (var entry in request.Timeline.Where(e => e.Sequence > seen))
+                {
+                    view.Entry(entry);
+                    seen = entry.Sequence;
+                }
+
+                if (!planShown && request.Intent is not null && request.State is not ("Parsing" or "Validating"))
+                {
+                    view.Plan(request);
+                    planShown = true;
+                }
+
+                status(request);
+                if (request.Final)
+                {
+                    return request;
+                }
+
+                if (request.State == Awaiting && request.ConfirmationDeadline != askedFor)
+                {
+                    askedFor = request.ConfirmationDeadline;
+                    return request;
+                }
+
+                await Task.Delay(PollInterval, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task Decide(RequestDetails request, ClientSettings settings, ApiClient client, bool yes, IFollowView view, CancellationToken cancellationToken)
     {
         var deadline = request.ConfirmationDeadline is { } d ? $" before {d.ToUniversalTime():u}" : "";
         if (RequestPrinter.WhoMayConfirm(request) is { } who)
         {
-            progress.WriteLine(who[..1].ToUpperInvariant() + who[1..] + ".");
-        }
-
-        if (!yes && !Interactive)
-        {
-            progress.WriteLine($"Waiting for confirmation{deadline}: an approver runs `k8s-agent confirm {request.Id}` (or pass --yes).");
-            return;
+            view.Line(Capitalized(who) + ".");
         }
 
         if (!yes)
         {
-            progress.Write($"Confirm these operations{deadline}? [y/N] ");
-            var answer = Console.In.ReadLine()?.Trim();
-            if (!string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) && !string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase))
+            // Under four eyes the requester's own answer cannot count, so nobody at this terminal is asked.
+            if (!view.CanAsk || request.RequiresSecondPerson)
             {
-                await client.CancelAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken);
-                progress.WriteLine("Not confirmed: cancelling the request.");
+                view.Line($"Waiting for confirmation{deadline}: {Where(request, settings)}" + (request.RequiresSecondPerson ? "." : " (or pass --yes)."));
+                return;
+            }
+
+            if (!await view.AskAsync($"Confirm these operations{deadline}?", cancellationToken))
+            {
+                view.Line($"Not confirmed: request {request.Id} goes on waiting in {Awaiting}{deadline}. {Capitalized(Where(request, settings))}.");
                 return;
             }
         }
@@ -131,12 +172,13 @@ internal static class AskCommand
         try
         {
             await client.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken, request.ConfirmationRound);
-            progress.WriteLine($"Confirmed as {settings.TokenName}.");
+            view.Line($"Confirmed as {settings.TokenName}.");
         }
         catch (ApiException e) when (e.Status == 403 && request.RequiresSecondPerson)
         {
             // Switching to another token of one's own would be the requester confirming under a second name.
-            progress.WriteLine($"Could not confirm: {e.Message}. Waiting for a second person: {request.MayConfirm}.");
+            view.Line($"Could not confirm: {e.Message}. Waiting for a second person: {request.MayConfirm}.");
+            view.Line($"{Capitalized(Where(request, settings))}.");
         }
         catch (ApiException e) when (e.Status == 403 && settings.TokenNamed(ClientSettings.ApproverTokenName) is { } approver && approver != settings.Token)
         {
@@ -144,18 +186,33 @@ internal static class AskCommand
             try
             {
                 await asApprover.ConfirmAsync(request.Id, Guid.NewGuid().ToString("N"), cancellationToken, request.ConfirmationRound);
-                progress.WriteLine($"Confirmed with the {ClientSettings.ApproverTokenName} token ({settings.TokenName} cannot confirm this request).");
+                view.Line($"Confirmed with the {ClientSettings.ApproverTokenName} token ({settings.TokenName} cannot confirm this request).");
             }
             catch (ApiException again) when (again.Status is 403 or 409)
             {
-                progress.WriteLine($"Could not confirm: {again.Message}. Waiting for another approver.");
+                view.Line($"Could not confirm: {again.Message}. Waiting for another approver.");
+                view.Line($"{Capitalized(Where(request, settings))}.");
             }
         }
         catch (ApiException e) when (e.Status is 403 or 409)
         {
-            progress.WriteLine($"Could not confirm: {e.Message}. Waiting for another approver.");
+            view.Line($"Could not confirm: {e.Message}. Waiting for another approver.");
+            view.Line($"{Capitalized(Where(request, settings))}.");
         }
     }
 
-    private static bool Interactive => !Console.IsInputRedirected && !Console.IsOutputRedirected;
+    /// <summary>"anyone with the approver role but alice can confirm it with `k8s-agent confirm ID --as approver` or at URL/ui/requests/ID".</summary>
+    private static string Where(RequestDetails request, ClientSettings settings) =>
+        $"{(request.MayConfirm is { Length: > 0 } who ? who : "an approver")} can confirm it with `{ConfirmCommand(request.Id, settings)}` or at {ConsoleUrl(request.Id, settings)}";
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    /// <summary>With `--as approver` when the client config holds an approver token other than the one in use (as `serve` writes it).</summary>
+    internal static string ConfirmCommand(Guid id, ClientSettings settings) =>
+        settings.TokenNamed(ClientSettings.ApproverTokenName) is { } approver && approver != settings.Token
+            ? $"k8s-agent confirm {id} --as {ClientSettings.ApproverTokenName}"
+            : $"k8s-agent confirm {id}";
+
+    /// <summary>The request's page in the web console, which the platform serves at /ui.</summary>
+    internal static Uri ConsoleUrl(Guid id, ClientSettings settings) => new(settings.Url, $"/ui/requests/{id}");
 }

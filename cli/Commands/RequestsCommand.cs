@@ -2,19 +2,22 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using K8sAgentPlatform.Cli.Client;
+using Spectre.Console;
 
 namespace K8sAgentPlatform.Cli.Commands;
 
-/// <summary>`requests list [--state S]` and `requests show ID`.</summary>
+/// <summary>`requests list [--state S]`, `requests show ID` and `requests follow ID`.</summary>
 internal static class RequestsCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static Command Create()
+    /// <param name="terminal">As for <see cref="AskCommand.Create"/> (used by `follow`).</param>
+    public static Command Create(Func<bool, IAnsiConsole?>? terminal = null)
     {
-        var command = new Command("requests", "List requests or show one.");
+        var command = new Command("requests", "List requests, show one, or follow one to its end.");
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
+        command.Subcommands.Add(Follow(terminal ?? TerminalFollowView.Detect));
         return command;
     }
 
@@ -71,6 +74,25 @@ internal static class RequestsCommand
             }
 
             return 0;
+        });
+    }
+
+    private static Command Follow(Func<bool, IAnsiConsole?> terminal)
+    {
+        var id = new Argument<string>("id") { Description = "The request id." };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Confirm without asking when confirmation is needed (with the approver token if the default one cannot)." };
+        var json = new Option<bool>("--json") { Description = "Print the final request as JSON (progress goes to stderr)." };
+        var command = new ClientCommand("follow", "Follow a request to its end as `ask` does (after Ctrl-C, or one submitted elsewhere).\n" +
+            "Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors, 130 stopped following with Ctrl-C.", "requests");
+        command.Command.Arguments.Add(id);
+        command.Command.Options.Add(yes);
+        command.Command.Options.Add(json);
+        return command.Run(async (result, settings, client, output, cancellationToken) =>
+        {
+            var requestId = ClientCommand.RequestId(result.GetValue(id)!);
+            var asJson = result.GetValue(json);
+            return await AskCommand.FollowAsync(requestId, settings, client, result.GetValue(yes), asJson, output,
+                AskCommand.View(terminal(asJson), asJson, output), cancellationToken);
         });
     }
 

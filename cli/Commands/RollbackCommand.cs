@@ -1,12 +1,14 @@
 using System.CommandLine;
 using K8sAgentPlatform.Cli.Client;
+using Spectre.Console;
 
 namespace K8sAgentPlatform.Cli.Commands;
 
 /// <summary>`rollback (--snapshot ID | --resource TYPE/NAME -n NS)`.</summary>
 internal static class RollbackCommand
 {
-    public static Command Create()
+    /// <param name="terminal">As for <see cref="AskCommand.Create"/>.</param>
+    public static Command Create(Func<bool, IAnsiConsole?>? terminal = null)
     {
         var snapshot = new Option<string?>("--snapshot") { Description = "The snapshot to restore (see `k8s-agent snapshots`)." };
         var resource = new Option<string?>("--resource") { Description = "TYPE/NAME, e.g. deployment/web: restore its latest snapshot not yet restored." };
@@ -16,13 +18,15 @@ internal static class RollbackCommand
         var json = new Option<bool>("--json") { Description = "Print the final request as JSON (progress goes to stderr)." };
         var command = new ClientCommand("rollback", "Restore a snapshot taken before a change. A rollback is a request like any other: the same policy\n" +
             "checks as a change of that object (a production restore needs confirmation, four-eyes where the risk asks for it),\n" +
-            "audited, followed to its end like `ask`. Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors.");
+            "audited, followed to its end like `ask`. Exit codes: 0 Completed, 1 any other final state, 2 usage, input or connection errors,\n" +
+            "130 stopped following with Ctrl-C (the request goes on).");
         command.Command.Options.Add(snapshot);
         command.Command.Options.Add(resource);
         command.Command.Options.Add(@namespace);
         command.Command.Options.Add(reason);
         command.Command.Options.Add(yes);
         command.Command.Options.Add(json);
+        terminal ??= TerminalFollowView.Detect;
         return command.Run(async (result, settings, client, output, cancellationToken) =>
         {
             var snapshotId = result.GetValue(snapshot);
@@ -50,8 +54,9 @@ internal static class RollbackCommand
             }
 
             var asJson = result.GetValue(json);
-            (asJson ? output.Error : output.Out).WriteLine($"Rollback request {accepted.RollbackId} submitted (snapshot {accepted.SnapshotId}).");
-            return await AskCommand.FollowAsync(accepted.RollbackId, settings, client, result.GetValue(yes), asJson, output, cancellationToken);
+            var view = AskCommand.View(terminal(asJson), asJson, output);
+            view.Line($"Rollback request {accepted.RollbackId} submitted (snapshot {accepted.SnapshotId}).");
+            return await AskCommand.FollowAsync(accepted.RollbackId, settings, client, result.GetValue(yes), asJson, output, view, cancellationToken);
         });
     }
 }

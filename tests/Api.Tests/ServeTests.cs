@@ -321,6 +321,23 @@ public sealed class ServeTests : IAsyncLifetime
         entries.ShouldContain(e => e.Action == "Executing -> Completed");
     }
 
+    [Fact]
+    public async Task Ask_on_a_terminal_shows_the_rollouts_ready_and_desired_replicas_in_its_status_line()
+    {
+        var platform = await Start();
+        await SettledAsync(platform.CreateSandboxClient()!, "staging", "api");
+        var terminal = new ScriptedTerminal();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+
+        var exit = await new RootCommand { AskCommand.Create(_ => terminal) }.Parse(["ask", "scale api to 2 in staging", "--config", platform.ClientConfigPath])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() }, timeout.Token);
+
+        TestContext.Current.TestOutputHelper?.WriteLine(terminal.Output);
+        exit.ShouldBe(0, terminal.Output);
+        terminal.Output.ShouldContain("Completed · 1 of 1 operations done · operation 0: ready 2/2");
+    }
+
     private static async Task SettledAsync(IKubernetes cluster, string ns, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
