@@ -51,6 +51,7 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         waiting.ShouldContain($"href=\"/ui/requests/{id}\"");
         var page = await bob.GetStringAsync($"/ui/requests/{id}", TestContext.Current.CancellationToken);
         page.ShouldContain("Confirm round 1");
+        page.ShouldContain("Operations and policy");
 
         var confirmed = await PostFormAsync(bob, $"/ui/requests/{id}/confirm", page, ("round", "1"));
 

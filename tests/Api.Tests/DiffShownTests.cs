@@ -47,6 +47,17 @@ public sealed class DiffShownTests : IAsyncLifetime
         output.ShouldContain("Changes (live object -> the server's dry-run result):");
         output.ShouldContain("  operation 0:\n    spec.replicas: 2 -> 3\n");
         output.ShouldNotContain("\u001b[", customMessage: "redirected output is plain text");
+
+        // The console shows the same diff as what the approver confirms.
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = true })
+            { BaseAddress = new Uri(platform.Url) };
+        var form = await browser.GetStringAsync("/ui", TestContext.Current.CancellationToken);
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signedIn = await browser.PostAsync("/ui/sign-in", new FormUrlEncodedContent(
+            [new("__RequestVerificationToken", System.Net.WebUtility.HtmlDecode(antiforgery)), new("token", Token)]), TestContext.Current.CancellationToken);
+        signedIn.EnsureSuccessStatusCode();
+        var page = await browser.GetStringAsync($"/ui/requests/{id}", TestContext.Current.CancellationToken);
+        page.ShouldContain("<tr><td>spec.replicas</td><td><del>2</del></td><td><ins>3</ins></td></tr>");
     }
 
     [Fact]

@@ -327,6 +327,18 @@ internal static class ConsoleEndpoints
                 body.Raw("</ul>");
             }
 
+            if (verdict is not null && verdict.Diff.Count > 0)
+            {
+                // The dry run's result is what a confirmation approves: shown field by field, old and new in their own columns.
+                body.Raw("<h4>What changes (live object, then the server's dry-run result)</h4><table class=\"diff\"><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Now</th><th scope=\"col\">After</th></tr></thead><tbody>");
+                foreach (var change in verdict.Diff)
+                {
+                    body.Raw("<tr>").El("td", change.Path).Raw("<td>").El("del", change.Before ?? "(absent)").Raw("</td><td>").El("ins", change.After ?? "(absent)").Raw("</td></tr>");
+                }
+
+                body.Raw("</tbody></table>");
+            }
+
             body.Raw("</article>");
         }
 
