@@ -45,17 +45,31 @@ internal static class ConsoleAssets
             return active && main.contains(active) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName);
           };
           let busy = false;
-          const source = new EventSource(main.dataset.live);
-          source.addEventListener('changed', async () => {
-            if (busy || editing()) return;
+          let again = false;
+          const refresh = async () => {
+            // A change while a fetch is under way may have missed that fetch: fetch once more after it, never drop it.
+            if (busy) { again = true; return; }
+            if (editing()) return;
             busy = true;
             try {
-              const response = await fetch(location.href, { headers: { 'X-Console-Partial': '1' }, credentials: 'same-origin' });
-              if (response.ok) main.innerHTML = await response.text();
+              do {
+                again = false;
+                const response = await fetch(location.href, { headers: { 'X-Console-Partial': '1' }, credentials: 'same-origin' });
+                if (response.ok) main.innerHTML = await response.text();
+              } while (again && !editing());
             } finally {
               busy = false;
             }
+          };
+          const source = new EventSource(main.dataset.live);
+          source.addEventListener('changed', refresh);
+          // The stream compares with what it saw when it (re)connected, not with what this page shows: a change between
+          // the page's rendering and the stream's start (or during a reconnect) sends no event, so look once on open.
+          source.addEventListener('open', async () => {
+            await refresh();
+            main.dataset.liveState = 'live';
           });
+          source.addEventListener('error', () => { main.dataset.liveState = 'reconnecting'; });
         })();
         """;
 }
