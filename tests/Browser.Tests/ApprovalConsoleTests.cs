@@ -23,6 +23,8 @@ public sealed class ApprovalConsoleTests : ConsoleTest
         page.Text("main").ShouldContain("alice via api");
         page.Text("article.operation h3").ShouldBe("1. scale deployment/web in production");
         page.Text("article.operation").ShouldContain("approved, needs confirmation, risk medium");
+        // The diff of the server's dry run is what the approver confirms.
+        page.Text("article.operation table.diff tbody").ShouldBe("spec.replicas\t2\t3");
         page.Text("section.decide button.confirm").ShouldBe("Confirm round 1");
         page.Click("section.decide form[action$='/confirm'] button.confirm");
 
