@@ -112,7 +112,7 @@ public sealed partial class ConsoleTests : IAsyncLifetime
     public async Task Signing_out_ends_the_session_and_a_wrong_token_signs_nobody_in()
     {
         using var victor = Browser();
-        await SignInAsync(victor, Tokens.Victor);
+        var sessionCookie = await SignInAsync(victor, Tokens.Victor);
         var requests = await victor.GetStringAsync("/ui/requests", TestContext.Current.CancellationToken);
         requests.ShouldContain("victor (viewer)");
         requests.ShouldContain("Only approvers confirm requests");
@@ -122,6 +122,14 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         var after = await victor.GetAsync("/ui/requests", TestContext.Current.CancellationToken);
         after.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         after.Headers.Location!.ToString().ShouldStartWith($"{host.Address.ToString().TrimEnd('/')}/ui/sign-in");
+
+        // A copy of the cookie taken before signing out no longer opens anything: the session ended on the server.
+        using var copy = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = host.Address };
+        var replay = new HttpRequestMessage(HttpMethod.Get, "/ui/requests");
+        replay.Headers.Add("Cookie", sessionCookie.Split(';')[0]);
+        var replayed = await copy.SendAsync(replay, TestContext.Current.CancellationToken);
+        replayed.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        replayed.Headers.Location!.AbsolutePath.ShouldBe("/ui/sign-in");
 
         using var stranger = Browser();
         var form = await stranger.GetStringAsync("/ui", TestContext.Current.CancellationToken);

@@ -98,7 +98,7 @@ internal static class ConsoleEndpoints
                 ReferenceEquals(answer, problem) ? StatusCodes.Status401Unauthorized : StatusCodes.Status429TooManyRequests);
         }
 
-        await http.SignInAsync(PlatformAuthentication.CookieScheme, PlatformAuthentication.ToClaims(principal, PlatformAuthentication.CookieScheme));
+        await http.SignInAsync(PlatformAuthentication.CookieScheme, http.RequestServices.GetRequiredService<ConsoleSessions>().Open(principal));
         await audit.AppendAsync(new AuditRecord("console-sign-in", principal.Name, Outcome: "ok"), http.RequestAborted);
         var back = http.Request.Query["ReturnUrl"].ToString();
         return Results.Redirect(back.StartsWith("/ui/", StringComparison.Ordinal) && !back.StartsWith("//", StringComparison.Ordinal) ? back : "/ui/requests");
@@ -112,6 +112,7 @@ internal static class ConsoleEndpoints
         }
 
         var principal = ApiPrincipal.From(http);
+        http.RequestServices.GetRequiredService<ConsoleSessions>().Close(http.User);
         await http.SignOutAsync(PlatformAuthentication.CookieScheme);
         await audit.AppendAsync(new AuditRecord("console-sign-out", principal.Name, Outcome: "ok"), http.RequestAborted);
         return Results.Redirect("/ui");

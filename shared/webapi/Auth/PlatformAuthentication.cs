@@ -24,6 +24,7 @@ public static class PlatformAuthentication
     public const string ConsolePath = "/ui";
     private const string SelectorScheme = "Platform";
     public const string RoleClaim = "k8s-agent/role";
+    public const string SessionClaim = "k8s-agent/session";
 
     public static string PolicyName(ApiRole role) => "role:" + ApiRoles.Name(role);
 
@@ -44,7 +45,20 @@ public static class PlatformAuthentication
                 o.SlidingExpiration = true;
                 o.LoginPath = ConsolePath + "/sign-in";
                 o.LogoutPath = ConsolePath + "/sign-out";
+                // A cookie is only as good as its session: signing out ends it on the server too, so a copy of the cookie
+                // taken before stops working at once (sessions live in this process; a restart signs everyone out).
+                o.Events.OnValidatePrincipal = context =>
+                {
+                    var sessions = context.HttpContext.RequestServices.GetRequiredService<ConsoleSessions>();
+                    if (!sessions.IsOpen(context.Principal?.FindFirstValue(SessionClaim)))
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
             });
+        services.AddSingleton<ConsoleSessions>();
         services.AddAuthorization(o =>
         {
             foreach (var role in Enum.GetValues<ApiRole>())
@@ -68,6 +82,32 @@ public static class PlatformAuthentication
         user.Identity?.IsAuthenticated == true && user.Identity.Name is { } name && ApiRoles.TryParse(user.FindFirstValue(RoleClaim), out var role)
             ? new ApiPrincipal(name, role)
             : null;
+}
+
+/// <summary>The console's open sessions: a session cookie authenticates only while its session is open here.</summary>
+public sealed class ConsoleSessions
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> open = new(StringComparer.Ordinal);
+
+    /// <summary>The principal's claims for a new session cookie, with the id of the session it opens.</summary>
+    public ClaimsPrincipal Open(ApiPrincipal principal)
+    {
+        var session = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        open[session] = 0;
+        var claims = PlatformAuthentication.ToClaims(principal, PlatformAuthentication.CookieScheme);
+        ((ClaimsIdentity)claims.Identity!).AddClaim(new Claim(PlatformAuthentication.SessionClaim, session));
+        return claims;
+    }
+
+    public bool IsOpen(string? session) => session is not null && open.ContainsKey(session);
+
+    public void Close(ClaimsPrincipal user)
+    {
+        if (user.FindFirstValue(PlatformAuthentication.SessionClaim) is { } session)
+        {
+            open.TryRemove(session, out _);
+        }
+    }
 }
 
 /// <summary>At least this role (each role includes the ones below it).</summary>
