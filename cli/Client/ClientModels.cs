@@ -27,6 +27,7 @@ public sealed record RequestDetails
     public string? MayConfirm { get; init; }
     public IReadOnlyList<string> ConfirmedBy { get; init; } = [];
     public string? Outcome { get; init; }
+    public RolloutProgress? RolloutProgress { get; init; }
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<SnapshotInfo> Snapshots { get; init; } = [];
     public IReadOnlyList<AuditItem> Timeline { get; init; } = [];
@@ -110,3 +111,6 @@ public sealed record SnapshotFilter(string? Namespace = null, string? ResourceTy
 public sealed record PlatformStatus(EmergencyStopDetails EmergencyStop, int HeldRequests);
 
 public sealed record EmergencyStopDetails(bool Stopped, string? By, string? Reason, DateTimeOffset? Since);
+
+/// <summary>While an operation runs: its rollout as the executor last saw it ("desired 3, updated 1, ready 1, available 1").</summary>
+public sealed record RolloutProgress(int OperationIndex, string Rollout);

@@ -126,8 +126,8 @@ internal sealed partial class TerminalFollowView(IAnsiConsole console) : IFollow
     }
 
     /// <summary>
-    /// "Executing · 1 of 2 operations done · operation 0: ready 3/3". The API reports a rollout's replicas when the
-    /// executor has verified it (in the operation's result), not while the pods come up; between those it shows the state.
+    /// "Executing · 1 of 2 operations done · operation 0: ready 3/3 · operation 1: ready 1/3, rolling out": finished
+    /// rollouts from each operation's result, the running one from the API's rollout progress (what the executor saw last).
     /// </summary>
     internal static string StatusLine(RequestDetails request)
     {
@@ -149,6 +149,13 @@ internal sealed partial class TerminalFollowView(IAnsiConsole console) : IFollow
             {
                 parts.Add($"operation {result.Index}: ready {m.Groups["ready"].Value}/{m.Groups["desired"].Value}");
             }
+        }
+
+        // The operation rolling out now, as the executor sees it while it verifies.
+        if (request.RolloutProgress is { } rolling && request.Results.All(r => r.Index != rolling.OperationIndex)
+            && Replicas().Match(rolling.Rollout) is { Success: true } live)
+        {
+            parts.Add($"operation {rolling.OperationIndex}: ready {live.Groups["ready"].Value}/{live.Groups["desired"].Value}, rolling out");
         }
 
         return string.Join(" · ", parts);

@@ -20,8 +20,10 @@ public sealed class RolloutVerifier(IKubernetes client, TimeProvider time)
         "CreateContainerError", "ErrImageNeverPull", "RunContainerError",
     };
 
-    public async Task<Verification> VerifyAsync(ResourceType type, string ns, string name, VerificationOptions options, CancellationToken cancellationToken)
+    public async Task<Verification> VerifyAsync(ResourceType type, string ns, string name, VerificationOptions options, CancellationToken cancellationToken,
+        Func<string, Task>? progress = null)
     {
+        string? lastReported = null;
         if (!ResourceKinds.IsWorkload(type))
         {
             return Verification.Done($"{WireNames.Of(type)}/{name} has no rollout to wait for");
@@ -32,6 +34,12 @@ public sealed class RolloutVerifier(IKubernetes client, TimeProvider time)
         while (true)
         {
             var state = await ObserveAsync(type, ns, name, cancellationToken);
+            if (progress is not null && state.Summary != lastReported)
+            {
+                lastReported = state.Summary;
+                await progress(state.Summary);
+            }
+
             if (state.Done)
             {
                 return Verification.Done(state.Summary);

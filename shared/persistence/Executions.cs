@@ -18,6 +18,8 @@ public sealed record ExecutionRecord
     public required DateTimeOffset StartedAt { get; init; }
     /// <summary>The outcome published; null while the operation has started but not finished.</summary>
     public OperationExecuted? Outcome { get; init; }
+    /// <summary>The rollout as the executor last saw it while verifying ("desired 3, updated 1, ready 1, available 1"); null before.</summary>
+    public string? Progress { get; init; }
 
     public bool Finished => Outcome is not null;
 }
@@ -38,6 +40,9 @@ public interface IExecutionRecordStore
     /// stays: the record returned holds the outcome to publish.
     /// </summary>
     Task<ExecutionRecord> FinishAsync(OperationExecuted outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>Records how the rollout stands while it is verified (shown to people following the request); nothing when no record exists.</summary>
+    Task ReportProgressAsync(Guid requestId, int operationIndex, string progress, CancellationToken cancellationToken = default);
 }
 
 /// <summary>How every store writes an outcome: the message as JSON, read back equal.</summary>

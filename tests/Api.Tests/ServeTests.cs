@@ -124,10 +124,13 @@ public sealed class ServeTests : IAsyncLifetime
         var kubeconfig = Path.Combine(work.FullName, "sandbox.kubeconfig");
         sandbox.WriteKubeconfig(kubeconfig);
         var platform = await Start(kubeconfig: kubeconfig);
+        // A fresh sandbox is still rolling its seeded deployments out; a status update between approval and execution
+        // (rightly) fails the request as changed since it was approved.
+        await SettledAsync(sandbox.CreateClient(), "staging", "api");
 
         var done = await Finish(platform, "scale api to 2 in staging");
 
-        done.GetProperty("state").GetString().ShouldBe("Completed");
+        done.GetProperty("state").GetString().ShouldBe("Completed", done.ToString());
         var deployment = await sandbox.CreateClient().AppsV1.ReadNamespacedDeploymentAsync("api", "staging", cancellationToken: TestContext.Current.CancellationToken);
         deployment.Spec.Replicas.ShouldBe(2);
     }

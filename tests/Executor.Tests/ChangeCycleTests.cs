@@ -248,6 +248,8 @@ public sealed class ChangeCycleTests
         var recorded = System.Text.Json.Nodes.JsonNode.Parse((await cluster.Snapshots.GetAsync(scaled.SnapshotId!))!.AfterJson!)!;
         recorded["spec"]!["replicas"]!.GetValue<int>().ShouldBe(5);
         recorded["status"].ShouldBeNull();
+        // While verifying, the executor kept the rollout's progress on the execution record; the last is the finished rollout.
+        (await cluster.Records.FindAsync(scaled.RequestId, scaled.Index))!.Progress!.ShouldStartWith("desired 5, updated 5, ready 5");
 
         var undo = await cluster.RunAsync(Op(OperationType.Rollback, ResourceType.Deployment, "web", new RollbackParameters { SnapshotId = scaled.SnapshotId }));
 

@@ -252,7 +252,9 @@ internal sealed class ChangeRunner(
 
     public async Task<Outcome> VerifyRolloutAsync(Run run, string done)
     {
-        var verification = await verifier.VerifyAsync(run.Type, run.Namespace!, run.Name, settings.Verification, run.CancellationToken);
+        // How the rollout stands goes to the execution record as it moves, for whoever follows the request.
+        var verification = await verifier.VerifyAsync(run.Type, run.Namespace!, run.Name, settings.Verification, run.CancellationToken,
+            progress => run.Command.DryRun ? Task.CompletedTask : records.ReportProgressAsync(run.Command.RequestId, run.Command.Index, progress, run.CancellationToken));
         return verification.Success
             ? Outcome.Ok($"{done}; rollout complete: {verification.Summary}")
             : Outcome.Failed($"{done}, but {verification.Summary}", verification.Evidence);

@@ -54,7 +54,12 @@ public sealed record RequestView
     public IReadOnlyList<string> Reasons { get; init; } = [];
     public IReadOnlyList<SnapshotView> Snapshots { get; init; } = [];
     public IReadOnlyList<AuditEntry> Timeline { get; init; } = [];
+    /// <summary>While an operation runs: its rollout as the executor last saw it while verifying; null otherwise.</summary>
+    public RolloutProgress? RolloutProgress { get; init; }
 }
+
+/// <summary>"desired 3, updated 1, ready 1, available 1" for the operation being verified.</summary>
+public sealed record RolloutProgress(int OperationIndex, string Rollout);
 
 /// <summary>One row of GET /api/requests.</summary>
 public sealed record RequestSummaryView(

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace K8sAgentPlatform.Orchestrator.Api;
@@ -140,12 +141,17 @@ internal static class RequestEndpoints
             return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
         }
 
-        return TypedResults.Ok(await DetailAsync(state, snapshots, audit, http.RequestAborted));
+        return TypedResults.Ok(await DetailAsync(state, snapshots, audit, http.RequestServices.GetService<IExecutionRecordStore>(), http.RequestAborted));
     }
 
     /// <summary>Everything a person sees of one request (Secret values masked): the API's view and the console's page.</summary>
-    internal static async Task<RequestView> DetailAsync(RequestState state, ISnapshotStore snapshots, IAuditLog audit, CancellationToken cancellationToken)
+    internal static async Task<RequestView> DetailAsync(RequestState state, ISnapshotStore snapshots, IAuditLog audit, IExecutionRecordStore? executions,
+        CancellationToken cancellationToken)
     {
+        var progress = state.CurrentState == "Executing" && executions is not null
+            && (await executions.FindAsync(state.CorrelationId, state.NextIndex, cancellationToken)) is { Finished: false, Progress: { } rollout }
+            ? new RolloutProgress(state.NextIndex, rollout)
+            : null;
         var redactor = SecretRedactor.For(state.IntentJson);
         var taken = await snapshots.ListAsync(new SnapshotQuery(RequestId: state.CorrelationId, Limit: 1000), cancellationToken);
         var timeline = await audit.ReadAsync(new AuditQuery(state.CorrelationId, Limit: 10_000), cancellationToken);
@@ -153,6 +159,7 @@ internal static class RequestEndpoints
         {
             Snapshots = taken.OrderBy(s => s.OperationIndex).Select(s => SnapshotView.Of(s, redactor)).ToList(),
             Timeline = timeline.Select(e => e with { Detail = redactor.Redact(e.Detail) }).ToList(),
+            RolloutProgress = progress,
         };
     }
 

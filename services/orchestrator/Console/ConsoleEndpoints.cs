@@ -220,7 +220,7 @@ internal static class ConsoleEndpoints
                 StatusCodes.Status404NotFound);
         }
 
-        var view = await RequestEndpoints.DetailAsync(state, snapshots, audit, http.RequestAborted);
+        var view = await RequestEndpoints.DetailAsync(state, snapshots, audit, http.RequestServices.GetService<IExecutionRecordStore>(), http.RequestAborted);
         var principal = ApiPrincipal.From(http);
         var body = new Html();
         body.Raw("<h1>Request ").Text(view.Id.ToString()).Raw("</h1>");
@@ -246,6 +246,11 @@ internal static class ConsoleEndpoints
             body.El("dt", "Confirmation round").El("dd", view.ConfirmationRound.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .El("dt", "Confirm before").El("dd", Html.Time(view.ConfirmationDeadline))
                 .El("dt", "Who may confirm").El("dd", view.MayConfirm ?? "no confirmation needed");
+        }
+
+        if (view.RolloutProgress is { } rolling)
+        {
+            body.El("dt", "Rollout").El("dd", $"operation {rolling.OperationIndex + 1}: {rolling.Rollout}");
         }
 
         if (view.ConfirmedBy.Count > 0)

@@ -33,6 +33,13 @@ public sealed class MongoExecutionRecordStore(IMongoDatabase database) : IExecut
             ?? throw new InvalidOperationException("An execution record just written is not there.");
     }
 
+    public async Task ReportProgressAsync(Guid requestId, int operationIndex, string progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var collection = await executions.GetAsync(cancellationToken);
+        await collection.UpdateOneAsync(Key(requestId, operationIndex), new BsonDocument("$set", new BsonDocument("progress", progress)), cancellationToken: cancellationToken);
+    }
+
     public async Task<ExecutionRecord> FinishAsync(OperationExecuted outcome, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(outcome);

@@ -61,6 +61,8 @@ public static class MongoMapping
             Outcome = document.GetValue("outcome", BsonNull.Value) is BsonDocument outcome
                 ? ExecutionPayload.ReadOutcome(BsonJson.ToJson(outcome))
                 : null,
+            // Set only by ReportProgressAsync ($set), never part of a whole record written.
+            Progress = ReadText(document, "progress"),
         };
     }
 

@@ -51,6 +51,7 @@ public sealed class SqliteDatabase
             started_at_us INTEGER NOT NULL,
             finished_at_us INTEGER NULL,
             outcome_json TEXT NULL,
+            progress TEXT NULL,
             PRIMARY KEY (request_id, operation_index)
         );
         """;
@@ -127,12 +128,15 @@ public sealed class SqliteDatabase
                 command.Transaction = transaction;
                 command.CommandText = Schema;
                 await command.ExecuteNonQueryAsync(cancellationToken);
-                // Files made before the after-state was recorded lack its column.
-                command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('snapshots') WHERE name = 'after_json'";
-                if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                // Files made before these columns existed lack them.
+                foreach (var (table, column) in new[] { ("snapshots", "after_json"), ("executions", "progress") })
                 {
-                    command.CommandText = "ALTER TABLE snapshots ADD COLUMN after_json TEXT NULL";
-                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+                    if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                    {
+                        command.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} TEXT NULL";
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
                 await transaction.CommitAsync(cancellationToken);
             }

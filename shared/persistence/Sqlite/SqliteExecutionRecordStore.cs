@@ -65,6 +65,18 @@ public sealed class SqliteExecutionRecordStore(SqliteDatabase database) : IExecu
             ?? throw new InvalidOperationException("An execution record written in this connection is not there.");
     }
 
+    public async Task ReportProgressAsync(Guid requestId, int operationIndex, string progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var update = connection.CreateCommand();
+        update.CommandText = "UPDATE executions SET progress = $progress WHERE request_id = $request_id AND operation_index = $operation_index";
+        update.Parameters.AddWithValue("$progress", progress);
+        update.Parameters.AddWithValue("$request_id", requestId.ToString("D"));
+        update.Parameters.AddWithValue("$operation_index", operationIndex);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static void Bind(SqliteCommand command, ExecutionRecord record)
     {
         command.Parameters.AddWithValue("$request_id", record.RequestId.ToString("D"));
@@ -78,7 +90,7 @@ public sealed class SqliteExecutionRecordStore(SqliteDatabase database) : IExecu
     private static async Task<ExecutionRecord?> FindAsync(SqliteConnection connection, Guid requestId, int operationIndex, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM executions WHERE request_id = $request_id AND operation_index = $operation_index";
+        command.CommandText = $"SELECT {Columns}, progress FROM executions WHERE request_id = $request_id AND operation_index = $operation_index";
         command.Parameters.AddWithValue("$request_id", requestId.ToString("D"));
         command.Parameters.AddWithValue("$operation_index", operationIndex);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -94,6 +106,7 @@ public sealed class SqliteExecutionRecordStore(SqliteDatabase database) : IExecu
             SnapshotId = reader.IsDBNull(2) ? null : reader.GetString(2),
             StartedAt = SqliteTime.FromMicroseconds(reader.GetInt64(3)),
             Outcome = reader.IsDBNull(4) ? null : ExecutionPayload.ReadOutcome(reader.GetString(4)),
+            Progress = reader.IsDBNull(5) ? null : reader.GetString(5),
         };
     }
 }

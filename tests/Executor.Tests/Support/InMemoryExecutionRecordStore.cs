@@ -9,6 +9,19 @@ internal sealed class InMemoryExecutionRecordStore : IExecutionRecordStore
     private readonly Dictionary<(Guid, int), ExecutionRecord> records = [];
     private readonly Lock gate = new();
 
+    public Task ReportProgressAsync(Guid requestId, int operationIndex, string progress, CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            if (records.TryGetValue((requestId, operationIndex), out var record))
+            {
+                records[(requestId, operationIndex)] = record with { Progress = progress };
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
     public Task<ExecutionRecord?> FindAsync(Guid requestId, int operationIndex, CancellationToken cancellationToken = default)
     {
         lock (gate)

@@ -43,6 +43,21 @@ public abstract partial class PersistenceContract
     }
 
     [Fact]
+    public async Task The_rollouts_progress_is_kept_on_a_started_record_and_on_no_other()
+    {
+        await using var store = await CreateAsync();
+        var requestId = Guid.NewGuid();
+        await store.Executions.StartAsync(Started(requestId));
+
+        await store.Executions.ReportProgressAsync(requestId, 0, "desired 3, updated 1, ready 1, available 1");
+        await store.Executions.ReportProgressAsync(requestId, 0, "desired 3, updated 2, ready 2, available 2");
+        await store.Executions.ReportProgressAsync(requestId, 1, "desired 3, updated 3, ready 3, available 3");
+
+        (await store.OtherExecutions.FindAsync(requestId, 0))!.Progress.ShouldBe("desired 3, updated 2, ready 2, available 2");
+        (await store.OtherExecutions.FindAsync(requestId, 1)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Starting_again_keeps_the_first_start_and_its_snapshot()
     {
         await using var store = await CreateAsync();
