@@ -11,7 +11,7 @@ internal static class DiffTable
     private const string Red = "\u001b[31m";
     private const string Green = "\u001b[32m";
     private const string Reset = "\u001b[0m";
-    public const string Absent = "(absent)";
+    private const string Absent = "(absent)";
 
     public static void Write(TextWriter output, IReadOnlyList<Verdict> verdicts)
     {
@@ -24,14 +24,26 @@ internal static class DiffTable
         var colour = IsColourTerminal(output);
         output.WriteLine();
         output.WriteLine("Changes (live object -> the server's dry-run result):");
-        foreach (var verdict in changing)
+        foreach (var line in Lines(changing, text => text, old => Paint(old, Red, colour), now => Paint(now, Green, colour)))
         {
-            output.WriteLine($"  operation {verdict.Index}:");
+            output.WriteLine(line);
+        }
+    }
+
+    /// <summary>
+    /// The diff's lines under each operation that changes something; every text goes through the caller's painters
+    /// (ANSI colours here, Spectre markup on the terminal view), so both renderers say the same thing.
+    /// </summary>
+    public static IEnumerable<string> Lines(IEnumerable<Verdict> verdicts, Func<string, string> text, Func<string, string> before, Func<string, string> after)
+    {
+        foreach (var verdict in verdicts.Where(v => v.Diff.Count > 0))
+        {
+            yield return $"  operation {verdict.Index}:";
             foreach (var change in verdict.Diff)
             {
-                output.WriteLine(change.Before is null && change.After is null
-                    ? $"    {change.Path}"
-                    : $"    {change.Path}: {Paint(change.Before ?? Absent, Red, colour)} -> {Paint(change.After ?? Absent, Green, colour)}");
+                yield return change.Before is null && change.After is null
+                    ? $"    {text(change.Path)}"
+                    : $"    {text(change.Path)}: {before(change.Before ?? Absent)} -> {after(change.After ?? Absent)}";
             }
         }
     }

@@ -55,15 +55,9 @@ internal sealed partial class TerminalFollowView(IAnsiConsole console) : IFollow
         if (request.Verdicts.Any(v => v.Diff.Count > 0))
         {
             console.MarkupLine("[bold]Changes[/] [grey](live object -> the server's dry-run result)[/]:");
-            foreach (var verdict in request.Verdicts.Where(v => v.Diff.Count > 0))
+            foreach (var line in DiffTable.Lines(request.Verdicts, Markup.Escape, old => $"[red]{Markup.Escape(old)}[/]", now => $"[green]{Markup.Escape(now)}[/]"))
             {
-                console.MarkupLine($"  operation {verdict.Index}:");
-                foreach (var change in verdict.Diff)
-                {
-                    console.MarkupLine(change.Before is null && change.After is null
-                        ? $"    {Markup.Escape(change.Path)}"
-                        : $"    {Markup.Escape(change.Path)}: [red]{Markup.Escape(change.Before ?? DiffTable.Absent)}[/] -> [green]{Markup.Escape(change.After ?? DiffTable.Absent)}[/]");
-                }
+                console.MarkupLine(line);
             }
         }
 

@@ -87,6 +87,20 @@ public static class RequestBody
         return value.Length == 0 ? null : value;
     }
 
+    /// <summary>A body whose only field is an optional "reason" (reject, emergency stop): the reason, or the problem to answer.</summary>
+    public static async Task<(string? Reason, IResult? Problem)> ReadReasonAsync(HttpContext http, int maxLength)
+    {
+        var (body, problem) = await ReadObjectAsync(http);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        var errors = Unknown(body, "reason");
+        var reason = OptionalString(body, "reason", maxLength, errors);
+        return errors.Count > 0 ? (null, Problems.BadRequest($"{errors[0].Path}: {errors[0].Message}.", errors)) : (reason, null);
+    }
+
     public static IResult TooLarge(HttpContext http) =>
         Problems.Of(StatusCodes.Status413PayloadTooLarge, "The body is too large",
             $"Bodies are limited to {http.RequestServices.GetRequiredService<IOptions<BodyLimitOptions>>().Value.MaxBodyBytes} bytes.");

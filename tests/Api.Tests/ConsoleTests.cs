@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using K8sAgentPlatform.Contracts;
 using static K8sAgentPlatform.Api.Tests.ApiHost;
 
@@ -11,7 +10,7 @@ namespace K8sAgentPlatform.Api.Tests;
 /// The approval console over real HTTP as a browser speaks it (forms, cookies, redirects): sign-in, the checks the API
 /// makes, antiforgery, headers, and the session that only the console accepts. Browser-driven tests are in Browser.Tests.
 /// </summary>
-public sealed partial class ConsoleTests : IAsyncLifetime
+public sealed class ConsoleTests : IAsyncLifetime
 {
     private const string Csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     private ApiHost host = null!;
@@ -179,29 +178,12 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         line.ShouldBe("event: changed");
     }
 
-    private HttpClient Browser()
-    {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
-        return new HttpClient(handler) { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
-    }
+    private HttpClient Browser() => ConsoleBrowser.Create(host.Address);
 
-    /// <summary>Signs in through the form; returns the session cookie as the server set it.</summary>
-    private static async Task<string> SignInAsync(HttpClient browser, string token)
-    {
-        var form = await browser.GetStringAsync("/ui", TestContext.Current.CancellationToken);
-        var response = await PostFormAsync(browser, "/ui/sign-in", form, ("token", token));
-        response.StatusCode.ShouldBe(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        return response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("k8s-agent-console=", StringComparison.Ordinal));
-    }
+    private static Task<string> SignInAsync(HttpClient browser, string token) => ConsoleBrowser.SignInAsync(browser, token);
 
-    /// <summary>Posts a form the way the page would: with the antiforgery token the page carries.</summary>
-    private static Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string path, string page, params (string Name, string Value)[] fields)
-    {
-        var token = AntiforgeryField().Match(page).Groups[1].Value;
-        token.ShouldNotBeEmpty();
-        var content = new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(token)), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
-        return browser.PostAsync(path, content, TestContext.Current.CancellationToken);
-    }
+    private static Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string path, string page, params (string Name, string Value)[] fields) =>
+        ConsoleBrowser.PostFormAsync(browser, path, page, fields);
 
     private async Task<Guid> SubmitAsync(string token, string text)
     {
@@ -210,7 +192,4 @@ public sealed partial class ConsoleTests : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetGuid();
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }

@@ -49,13 +49,8 @@ public sealed class DiffShownTests : IAsyncLifetime
         output.ShouldNotContain("\u001b[", customMessage: "redirected output is plain text");
 
         // The console shows the same diff as what the approver confirms.
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = true })
-            { BaseAddress = new Uri(platform.Url) };
-        var form = await browser.GetStringAsync("/ui", TestContext.Current.CancellationToken);
-        var antiforgery = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        var signedIn = await browser.PostAsync("/ui/sign-in", new FormUrlEncodedContent(
-            [new("__RequestVerificationToken", System.Net.WebUtility.HtmlDecode(antiforgery)), new("token", Token)]), TestContext.Current.CancellationToken);
-        signedIn.EnsureSuccessStatusCode();
+        using var browser = ConsoleBrowser.Create(new Uri(platform.Url));
+        await ConsoleBrowser.SignInAsync(browser, Token);
         var page = await browser.GetStringAsync($"/ui/requests/{id}", TestContext.Current.CancellationToken);
         page.ShouldContain("<tr><td>spec.replicas</td><td><del>2</del></td><td><ins>3</ins></td></tr>");
     }

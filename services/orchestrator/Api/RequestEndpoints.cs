@@ -303,21 +303,8 @@ internal static class RequestEndpoints
     private static async Task<IResult> Reject(Guid id, HttpContext http, [FromServices] IRequestStore store, [FromServices] IPublishEndpoint publish,
         [FromServices] AcceptedRequests acceptedRequests, [FromServices] ILoggerFactory logs)
     {
-        var (body, problem) = await RequestBody.ReadObjectAsync(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = RequestBody.Unknown(body, "reason");
-        var reason = RequestBody.OptionalString(body, "reason", Contracts.Intent.Bounds.MaxReason, errors);
-
-        if (errors.Count > 0)
-        {
-            return Problems.BadRequest(Describe(errors[0]) + ".", errors);
-        }
-
-        return await RejectAsync(id, reason, http, store, publish, acceptedRequests, logs);
+        var (reason, problem) = await RequestBody.ReadReasonAsync(http, Contracts.Intent.Bounds.MaxReason);
+        return problem ?? await RejectAsync(id, reason, http, store, publish, acceptedRequests, logs);
     }
 
     internal static async Task<IResult> RejectAsync(Guid id, string? reason, HttpContext http, IRequestStore store, IPublishEndpoint publish,
@@ -335,7 +322,7 @@ internal static class RequestEndpoints
             return Problems.Conflict($"Request {id} is {state.CurrentState}; only a request in {Awaiting} can be rejected.");
         }
 
-        await publish.Publish(new RejectRequest { RequestId = id, Principal = principal.Name, Reason = string.IsNullOrEmpty(reason) ? null : reason }, http.RequestAborted);
+        await publish.Publish(new RejectRequest { RequestId = id, Principal = principal.Name, Reason = reason }, http.RequestAborted);
         logs.CreateLogger(typeof(RequestEndpoints)).LogInformation("Request {RequestId} rejected by {Principal}", id, principal.Name);
         return TypedResults.Accepted(Location(id), new AcceptedView(id, state.CurrentState, Location(id)));
     }

@@ -33,21 +33,8 @@ internal static class SafetyEndpoints
     private static async Task<IResult> Stop(HttpContext http, [FromServices] EmergencyStop stop, [FromServices] IRequestStore store, [FromServices] IAuditLog audit,
         [FromServices] IPublishEndpoint publish, [FromServices] TimeProvider time, [FromServices] ILoggerFactory logs)
     {
-        var (body, problem) = await RequestBody.ReadObjectAsync(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var errors = RequestBody.Unknown(body, "reason");
-        var reason = RequestBody.OptionalString(body, "reason", Contracts.Intent.Bounds.MaxReason, errors);
-
-        if (errors.Count > 0)
-        {
-            return Problems.BadRequest($"{errors[0].Path}: {errors[0].Message}.", errors);
-        }
-
-        return await ChangeAsync(http, stop, store, audit, publish, time, logs, stopped: true, string.IsNullOrEmpty(reason) ? null : reason);
+        var (reason, problem) = await RequestBody.ReadReasonAsync(http, Contracts.Intent.Bounds.MaxReason);
+        return problem ?? await ChangeAsync(http, stop, store, audit, publish, time, logs, stopped: true, reason);
     }
 
     private static Task<IResult> Resume(HttpContext http, [FromServices] EmergencyStop stop, [FromServices] IRequestStore store, [FromServices] IAuditLog audit,

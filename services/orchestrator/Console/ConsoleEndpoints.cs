@@ -94,8 +94,8 @@ internal static class ConsoleEndpoints
         {
             var problem = Problems.Of(StatusCodes.Status401Unauthorized, "Not signed in", "That is not a valid token.");
             var answer = await Refusals.Refuse(http, "anonymous", StatusCodes.Status401Unauthorized, "console sign-in with no valid token", problem);
-            return SignInForm(http, antiforgery, ReferenceEquals(answer, problem) ? "That token is not valid. Nothing was signed in." : Detail(answer),
-                ReferenceEquals(answer, problem) ? StatusCodes.Status401Unauthorized : StatusCodes.Status429TooManyRequests);
+            var throttled = StatusOf(answer) == StatusCodes.Status429TooManyRequests;
+            return SignInForm(http, antiforgery, throttled ? Detail(answer) : "That token is not valid. Nothing was signed in.", StatusOf(answer));
         }
 
         await http.SignInAsync(PlatformAuthentication.CookieScheme, http.RequestServices.GetRequiredService<ConsoleSessions>().Open(principal));
@@ -408,9 +408,7 @@ internal static class ConsoleEndpoints
         }
 
         var result = await RequestEndpoints.ConfirmAsync(id, round, http, store, publish, acceptedRequests, logs);
-        return Accepted(result)
-            ? Results.Redirect($"/ui/requests/{id}?done=confirmed")
-            : await RenderRequestAsync(id, http, antiforgery, store, snapshots, audit, null, Detail(result) + " Nothing changed.", StatusOf(result));
+        return await DecidedAsync(result, "confirmed", id, http, antiforgery, store, snapshots, audit);
     }
 
     private static async Task<IResult> Reject(Guid id, HttpContext http, [FromServices] IAntiforgery antiforgery, [FromServices] IRequestStore store,
@@ -431,10 +429,15 @@ internal static class ConsoleEndpoints
         }
 
         var result = await RequestEndpoints.RejectAsync(id, reason.Length == 0 ? null : reason, http, store, publish, acceptedRequests, logs);
-        return Accepted(result)
-            ? Results.Redirect($"/ui/requests/{id}?done=rejected")
-            : await RenderRequestAsync(id, http, antiforgery, store, snapshots, audit, null, Detail(result) + " Nothing changed.", StatusOf(result));
+        return await DecidedAsync(result, "rejected", id, http, antiforgery, store, snapshots, audit);
     }
+
+    /// <summary>After the API's own decision: back to the request with a notice, or the request again with the refusal and its status.</summary>
+    private static async Task<IResult> DecidedAsync(IResult result, string done, Guid id, HttpContext http, IAntiforgery antiforgery, IRequestStore store,
+        ISnapshotStore snapshots, IAuditLog audit) =>
+        result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted }
+            ? Results.Redirect($"/ui/requests/{id}?done={done}")
+            : await RenderRequestAsync(id, http, antiforgery, store, snapshots, audit, null, Detail(result) + " Nothing changed.", StatusOf(result));
 
     // ---- snapshots and audit ----
 
@@ -536,37 +539,39 @@ internal static class ConsoleEndpoints
     // ---- live updates ----
 
     /// <summary>
-    /// Server-sent events: "changed" whenever a recent request moves or the emergency stop flips (checked every second);
-    /// the page's script then fetches itself again and swaps its main part, keeping what has focus.
+    /// Server-sent events: "changed" whenever a recent request moves or the emergency stop flips; the page's script then
+    /// fetches itself again and swaps its main part, keeping what has focus. Woken at once by this process's saga saves
+    /// (<see cref="RequestChanges.NextSave"/>); the store is also read every few seconds for other replicas' saves and the stop.
     /// </summary>
-    private static async Task Events(HttpContext http, [FromServices] IRequestStore store, [FromServices] EmergencyStop stop, [FromServices] TimeProvider time)
+    private static async Task Events(HttpContext http, [FromServices] IRequestStore store, [FromServices] EmergencyStop stop,
+        [FromServices] RequestChanges changes, [FromServices] TimeProvider time)
     {
         http.Response.Headers.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-store";
         string? last = null;
-        var sinceWrite = TimeSpan.Zero;
+        var lastWrite = time.GetUtcNow();
         try
         {
             while (!http.RequestAborted.IsCancellationRequested)
             {
+                var nextSave = changes.NextSave;
                 var recent = await store.QueryAsync(new RequestQuery(Limit: 50), http.RequestAborted);
                 var signature = string.Join(';', recent.Select(r => $"{r.CorrelationId:N}:{r.CurrentState}:{r.Version}")) + $"|{stop.IsStopped}";
                 if (last is not null && signature != last)
                 {
                     await http.Response.WriteAsync("event: changed\ndata: {}\n\n", http.RequestAborted);
                     await http.Response.Body.FlushAsync(http.RequestAborted);
-                    sinceWrite = TimeSpan.Zero;
+                    lastWrite = time.GetUtcNow();
                 }
-                else if (last is null || sinceWrite >= TimeSpan.FromSeconds(15))
+                else if (last is null || time.GetUtcNow() - lastWrite >= TimeSpan.FromSeconds(15))
                 {
                     await http.Response.WriteAsync(": connected\n\n", http.RequestAborted); // a comment keeps proxies from closing an idle stream
                     await http.Response.Body.FlushAsync(http.RequestAborted);
-                    sinceWrite = TimeSpan.Zero;
+                    lastWrite = time.GetUtcNow();
                 }
 
                 last = signature;
-                await Task.Delay(TimeSpan.FromSeconds(1), time, http.RequestAborted);
-                sinceWrite += TimeSpan.FromSeconds(1);
+                await Task.WhenAny(nextSave, Task.Delay(TimeSpan.FromSeconds(3), time, http.RequestAborted));
             }
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -629,8 +634,6 @@ internal static class ConsoleEndpoints
             .Raw("<h1>Refused</h1><p>This form was not sent from a page of this console (its antiforgery token is missing or stale). Nothing changed. ")
             .Link("/ui/requests", "Back to the console").Raw("</p></main></body></html>").ToString(), "text/html; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
     }
-
-    private static bool Accepted(IResult result) => result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted };
 
     private static int StatusOf(IResult result) => result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status400BadRequest;
 

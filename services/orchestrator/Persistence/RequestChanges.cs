@@ -8,6 +8,10 @@ namespace K8sAgentPlatform.Orchestrator.Persistence;
 public sealed class RequestChanges
 {
     private readonly Dictionary<Guid, Waiting> waiting = [];
+    private TaskCompletionSource anySave = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the next save of any request (the console's live updates); take it before reading, so no save in between is missed.</summary>
+    public Task NextSave => Volatile.Read(ref anySave).Task;
 
     /// <summary>Registers for the next save of <paramref name="id"/>; register before reading, so no save in between is missed.</summary>
     public Subscription Subscribe(Guid id)
@@ -27,6 +31,7 @@ public sealed class RequestChanges
     /// <summary>Wakes every subscriber of <paramref name="id"/>.</summary>
     public void Saved(Guid id)
     {
+        Interlocked.Exchange(ref anySave, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         Waiting? entry;
         lock (waiting)
         {
