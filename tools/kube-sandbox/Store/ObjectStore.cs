@@ -26,7 +26,7 @@ public sealed class ObjectStore(TimeProvider time)
     private const int HistoryLimit = 20_000;
 
     private readonly Lock gate = new();
-    private readonly Dictionary<ResourceType, SortedDictionary<string, JsonObject>> objects = [];
+    private readonly Dictionary<ResourceType, ObjectTable> objects = [];
     private readonly LinkedList<WatchEvent> history = new();
     private readonly List<Watcher> watchers = [];
     private long version = 1;
@@ -60,8 +60,7 @@ public sealed class ObjectStore(TimeProvider time)
     {
         lock (gate)
         {
-            var items = Table(type).Values
-                .Where(o => ns is null || !type.Namespaced || o.Namespace() == ns)
+            var items = (ns is null || !type.Namespaced ? Table(type).All : Table(type).In(ns))
                 .Where(o => filter is null || filter(o))
                 .Select(o => o.CloneObject())
                 .ToList();
@@ -222,7 +221,7 @@ public sealed class ObjectStore(TimeProvider time)
             var watcher = new Watcher(type, ns, filter);
             if (fromVersion is null or 0)
             {
-                foreach (var o in Table(type).Values.Where(watcher.Matches))
+                foreach (var o in Table(type).All.Where(watcher.Matches))
                 {
                     watcher.Channel.Writer.TryWrite(new WatchEvent(o.Rv(), "ADDED", type, o.CloneObject()));
                 }
@@ -258,7 +257,7 @@ public sealed class ObjectStore(TimeProvider time)
             var items = new JsonArray();
             foreach (var table in objects.Values)
             {
-                foreach (var o in table.Values)
+                foreach (var o in table.All)
                 {
                     items.Add(o.CloneObject());
                 }
@@ -278,7 +277,7 @@ public sealed class ObjectStore(TimeProvider time)
                 var type = ResourceTypes.ByKind(item.Str("apiVersion") ?? "", item.Str("kind") ?? "");
                 if (type is not null)
                 {
-                    Table(type)[Key(item.Namespace(), item.Name())] = item.CloneObject();
+                    Table(type).Set(item.CloneObject());
                 }
             }
             version = Math.Max(version, state.Long("resourceVersion") ?? 1);
@@ -287,33 +286,30 @@ public sealed class ObjectStore(TimeProvider time)
     }
 
     private JsonObject? Find(ResourceType type, string? ns, string name) =>
-        Table(type).GetValueOrDefault(Key(type.Namespaced ? ns : null, name));
+        Table(type).Get(type.Namespaced ? ns : null, name);
 
-    private SortedDictionary<string, JsonObject> Table(ResourceType type)
+    private ObjectTable Table(ResourceType type)
     {
         if (!objects.TryGetValue(type, out var table))
         {
-            table = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            table = new ObjectTable();
             objects[type] = table;
         }
         return table;
     }
 
-    private static string Key(string? ns, string name) => $"{ns}/{name}";
-
     private void Commit(ResourceType type, string eventType, JsonObject obj)
     {
         version++;
         obj.Meta()["resourceVersion"] = version.ToString();
-        var key = Key(obj.Namespace(), obj.Name());
-        var previous = Table(type).GetValueOrDefault(key);
+        var previous = Table(type).Get(obj.Namespace(), obj.Name());
         if (eventType == "DELETED")
         {
-            Table(type).Remove(key);
+            Table(type).Remove(obj.Namespace(), obj.Name());
         }
         else
         {
-            Table(type)[key] = obj.CloneObject();
+            Table(type).Set(obj.CloneObject());
         }
         var e = new WatchEvent(version, eventType, type, obj.CloneObject());
         history.AddLast(e);
@@ -359,7 +355,7 @@ public sealed class ObjectStore(TimeProvider time)
             var isNamespace = gone.Str("kind") == "Namespace";
             foreach (var (type, table) in objects.ToList())
             {
-                foreach (var o in table.Values.ToList())
+                foreach (var o in table.All.ToList())
                 {
                     var inNamespace = isNamespace && type.Namespaced && o.Namespace() == gone.Name();
                     if (inNamespace || o.OwnerUids().Contains(uid))
@@ -370,6 +366,46 @@ public sealed class ObjectStore(TimeProvider time)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One resource type's objects by namespace, then name: a namespaced list reads only its namespace (as the API
+    /// server's storage does, keyed by namespace/name), in the same order as one table keyed by "namespace/name".
+    /// </summary>
+    private sealed class ObjectTable
+    {
+        // Keyed by "namespace/" so namespaces sort exactly as the "namespace/name" keys would.
+        private readonly SortedDictionary<string, SortedDictionary<string, JsonObject>> namespaces = new(StringComparer.Ordinal);
+
+        public IEnumerable<JsonObject> All => namespaces.Values.SelectMany(byName => byName.Values);
+
+        public IEnumerable<JsonObject> In(string ns) =>
+            namespaces.TryGetValue(Prefix(ns), out var byName) ? byName.Values : [];
+
+        public JsonObject? Get(string? ns, string name) =>
+            namespaces.TryGetValue(Prefix(ns), out var byName) ? byName.GetValueOrDefault(name) : null;
+
+        public void Set(JsonObject obj)
+        {
+            var prefix = Prefix(obj.Namespace());
+            if (!namespaces.TryGetValue(prefix, out var byName))
+            {
+                byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+                namespaces[prefix] = byName;
+            }
+            byName[obj.Name()] = obj;
+        }
+
+        public void Remove(string? ns, string name)
+        {
+            var prefix = Prefix(ns);
+            if (namespaces.TryGetValue(prefix, out var byName) && byName.Remove(name) && byName.Count == 0)
+            {
+                namespaces.Remove(prefix);
+            }
+        }
+
+        private static string Prefix(string? ns) => $"{ns}/";
     }
 
     private sealed class Watcher(ResourceType type, string? ns, Func<JsonObject, bool> filter)
