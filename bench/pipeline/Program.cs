@@ -6,65 +6,107 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using K8sAgentPlatform.Bench.Pipeline;
+using K8sAgentPlatform.Cli.Client;
+using K8sAgentPlatform.Cli.Embedded;
 using K8sAgentPlatform.KubeSandbox;
 using K8sAgentPlatform.Kubernetes;
 using K8sAgentPlatform.TestSupport;
 
-// Requests through the distributed platform (five processes on RabbitMQ) against the sandbox cluster, next to
-// the bare KubernetesClient calls the same operations need, with where the platform's time goes (the services' spans,
-// exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
+// Requests through the distributed platform (five processes on RabbitMQ), or with --embedded through the embedded
+// host (every service in this process on the in-memory bus, as `k8s-agent serve` runs them), against the sandbox
+// cluster, next to the bare KubernetesClient calls the same operations need, with where the platform's time goes (the
+// services' spans, exported over OTLP/HTTP to a receiver in this process) and each service's resident memory at the end.
 // Figures are printed, never asserted.
-//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll] [--warmup W]
+//   dotnet run -c Release --project bench/pipeline -- [N] [--concurrency C] [--deployments K] [--json] [--poll] [--warmup W] [--embedded]
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
-    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] [--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)] [--warmup W (requests of each operation before measuring; N/2)]");
+    Console.Error.WriteLine("usage: pipeline-bench [N (default 40, half get_status, half scale)] [--concurrency C (4)] [--deployments K (8, >= C)] " +
+        "[--json (last line: the figures as one JSON object)] [--poll (follow requests by a GET every 20 ms instead of GET ?wait)] " +
+        $"[--warmup W (requests of each operation before measuring; N/2, at least {BenchSettings.MinimumWarmup})] " +
+        "[--embedded (every service in this process on the in-memory bus instead of five processes on RabbitMQ)]");
     return 2;
 }
 
 var rabbitMqUrl = Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url ? url : "amqp://guest:guest@127.0.0.1:5672/";
-var virtualHosts = RabbitMqVirtualHosts.For(rabbitMqUrl);
+var virtualHosts = settings.Embedded ? null : RabbitMqVirtualHosts.For(rabbitMqUrl);
 var virtualHost = $"bench-{Guid.NewGuid():N}";
-string busUrl;
-IReadOnlyDictionary<string, string> brokerUsers;
-try
+var busUrl = "";
+IReadOnlyDictionary<string, string> brokerUsers = new Dictionary<string, string>();
+if (virtualHosts is not null)
 {
-    busUrl = await virtualHosts.CreateAsync(virtualHost);
-    // Each service connects as its own user with the permissions of deploy/rabbitmq/permissions.json, as deployed.
-    brokerUsers = await virtualHosts.CreateUsersAsync(virtualHost);
-}
-catch (HttpRequestException e)
-{
-    Console.Error.WriteLine($"Needs RabbitMQ with the management plugin ({virtualHosts.ManagementUrl}): {e.Message}. Start it with .ci/start-rabbitmq, set RABBITMQ_URL.");
-    return 2;
+    try
+    {
+        busUrl = await virtualHosts.CreateAsync(virtualHost);
+        // Each service connects as its own user with the permissions of deploy/rabbitmq/permissions.json, as deployed.
+        brokerUsers = await virtualHosts.CreateUsersAsync(virtualHost);
+    }
+    catch (HttpRequestException e)
+    {
+        Console.Error.WriteLine($"Needs RabbitMQ with the management plugin ({virtualHosts.ManagementUrl}): {e.Message}. Start it with .ci/start-rabbitmq, set RABBITMQ_URL, or measure the embedded host with --embedded.");
+        return 2;
+    }
 }
 
 var work = Directory.CreateTempSubdirectory("k8s-agent-bench-");
 var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Seed = "demo" });
 var receiver = await OtlpReceiver.StartAsync();
 IReadOnlyDictionary<string, ServiceProcess> services = new Dictionary<string, ServiceProcess>();
+EmbeddedPlatform? embedded = null;
 try
 {
     var kube = sandbox.CreateClient();
     var deployments = Enumerable.Range(0, settings.Deployments).Select(i => $"bench-{i}").ToArray();
     await Cluster.CreateDeploymentsAsync(kube, Cluster.Namespace, deployments);
 
-    var environment = PlatformServices.Environment(busUrl, sandbox.BaseUrl, work.FullName, new Dictionary<string, string> { ["bench"] = "admin" });
     // Verification polls as often as the bare client below does, so the comparison is of the pipeline, not of two poll intervals.
-    environment["Executor__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
-    environment["Rollback__Verification__PollInterval"] = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
+    var pollInterval = Cluster.PollInterval.ToString("c", CultureInfo.InvariantCulture);
     // Spans for the per-stage breakdown; a queue large enough that none is dropped at concurrency 16.
-    environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint;
-    environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
-    environment["OTEL_BSP_SCHEDULE_DELAY"] = "500";
-    environment["OTEL_BSP_MAX_QUEUE_SIZE"] = "65536";
-    environment["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096";
+    var telemetry = new Dictionary<string, string>
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+        ["OTEL_BSP_MAX_QUEUE_SIZE"] = "65536",
+        ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "4096",
+    };
     var started = Stopwatch.GetTimestamp();
-    services = await PlatformServices.StartAllAsync(environment, brokerUsers);
-    Console.WriteLine($"five services ready on RabbitMQ in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
+    string apiUrl, apiToken;
+    if (settings.Embedded)
+    {
+        var kubeconfig = Path.Combine(work.FullName, "kubeconfig");
+        sandbox.WriteKubeconfig(kubeconfig);
+        foreach (var (name, value) in telemetry)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
 
-    using var api = new HttpClient { BaseAddress = new Uri(services["orchestrator"].Url), Timeout = TimeSpan.FromSeconds(30) };
-    api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", PlatformServices.TokenOf("bench"));
+        embedded = await EmbeddedPlatform.StartAsync(new EmbeddedSettings(0, kubeconfig, null, Path.Combine(work.FullName, "embedded"),
+            Path.Combine(work.FullName, "client.json"), new Dictionary<string, string?>
+            {
+                ["Executor:Verification:PollInterval"] = pollInterval,
+                ["Rollback:Verification:PollInterval"] = pollInterval,
+            }), CancellationToken.None);
+        (apiUrl, apiToken) = (embedded.Url, ClientSettings.Resolve(asName: "admin", configPath: embedded.ClientConfigPath).Token!);
+        Console.WriteLine($"embedded platform (every service in this process, in-memory bus) ready in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
+    }
+    else
+    {
+        var environment = PlatformServices.Environment(busUrl, sandbox.BaseUrl, work.FullName, new Dictionary<string, string> { ["bench"] = "admin" });
+        environment["Executor__Verification__PollInterval"] = pollInterval;
+        environment["Rollback__Verification__PollInterval"] = pollInterval;
+        foreach (var (name, value) in telemetry)
+        {
+            environment[name] = value;
+        }
+
+        services = await PlatformServices.StartAllAsync(environment, brokerUsers);
+        (apiUrl, apiToken) = (services["orchestrator"].Url, PlatformServices.TokenOf("bench"));
+        Console.WriteLine($"five services ready on RabbitMQ in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; sandbox {sandbox.BaseUrl}");
+    }
+
+    using var api = new HttpClient { BaseAddress = new Uri(apiUrl), Timeout = TimeSpan.FromSeconds(30) };
+    api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
     var platform = new PlatformClient(api, settings.Poll);
     var replicas = deployments.ToDictionary(d => d, _ => 1);
 
@@ -100,11 +142,11 @@ try
     var results = new List<(string Operation, Measurement Platform, Measurement Bare)>
     {
         ("get_status",
-            await CpuUsage.MeasureAsync(services, cpu, "get_status", () =>
+            await CpuUsage.MeasureAsync(services, settings.Embedded, cpu, "get_status", () =>
                 Measurement.RunAsync("platform", reads, settings.Concurrency, deployments, async d => await platform.RunAsync(Operations.ReadText(d)))),
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
         ("scale",
-            await CpuUsage.MeasureAsync(services, cpu, "scale", () =>
+            await CpuUsage.MeasureAsync(services, settings.Embedded, cpu, "scale", () =>
                 Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
                     async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d))))),
             await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
@@ -126,7 +168,9 @@ try
     }
 
     // Resident memory before the stage breakdown waits for the last spans, so it is the memory under the load just run.
-    var rss = services.ToDictionary(s => s.Key, s => s.Value.ResidentMegabytes());
+    var rss = settings.Embedded
+        ? new Dictionary<string, double?> { ["embedded (platform, sandbox and bench in one process)"] = Process.GetCurrentProcess().WorkingSet64 / 1048576.0 }
+        : services.ToDictionary(s => s.Key, s => s.Value.ResidentMegabytes());
     Console.WriteLine();
     Console.WriteLine("resident memory at the end (VmRSS, MB): " + string.Join(", ", rss.Select(r => $"{r.Key} {r.Value:0}")));
     foreach (var (operation, perService) in cpu)
@@ -161,10 +205,18 @@ finally
         await service.DisposeAsync();
     }
 
+    if (embedded is not null)
+    {
+        await embedded.DisposeAsync();
+    }
+
     await receiver.DisposeAsync();
     await sandbox.DisposeAsync();
-    await virtualHosts.DeleteAsync(virtualHost);
-    await virtualHosts.DeleteUsersAsync(virtualHost);
+    if (virtualHosts is not null)
+    {
+        await virtualHosts.DeleteAsync(virtualHost);
+        await virtualHosts.DeleteUsersAsync(virtualHost);
+    }
     work.Delete(recursive: true);
 }
 
@@ -183,8 +235,14 @@ static async Task<IReadOnlyList<ReceivedSpan>> SettledSpansAsync(OtlpReceiver re
 
 namespace K8sAgentPlatform.Bench.Pipeline
 {
-    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll, int Warmup)
+    internal sealed record BenchSettings(int Requests, int Concurrency, int Deployments, bool Json, bool Poll, int Warmup, bool Embedded)
     {
+        /// <summary>
+        /// The default warm-up's floor: after a start, tiered compilation recompiles the hot paths for the first few hundred
+        /// requests, and a 40-request run with 20 of warm-up measured mostly the JIT, not the running platform.
+        /// </summary>
+        public const int MinimumWarmup = 200;
+
         public static BenchSettings? Parse(string[] args)
         {
             var requests = 40;
@@ -192,6 +250,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
             var deployments = 8;
             var json = false;
             var poll = false;
+            var embedded = false;
             int? warmup = null;
             for (var i = 0; i < args.Length; i++)
             {
@@ -201,6 +260,7 @@ namespace K8sAgentPlatform.Bench.Pipeline
                     "--deployments" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out deployments),
                     "--json" => json = true,
                     "--poll" => poll = true,
+                    "--embedded" => embedded = true,
                     "--warmup" when i + 1 < args.Length => int.TryParse(args[++i], CultureInfo.InvariantCulture, out var w) && (warmup = w) >= 0,
                     _ => int.TryParse(args[i], CultureInfo.InvariantCulture, out requests),
                 };
@@ -210,7 +270,8 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 }
             }
 
-            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll, warmup ?? requests / 2) : null;
+            return requests >= 2 && concurrency >= 1 && deployments >= concurrency ? new BenchSettings(requests, concurrency, deployments, json, poll, warmup ?? Math.Max(requests / 2, MinimumWarmup), embedded)
+                : null;
         }
     }
 
@@ -220,23 +281,23 @@ namespace K8sAgentPlatform.Bench.Pipeline
     /// </summary>
     internal static class CpuUsage
     {
-        public static async Task<Measurement> MeasureAsync(IReadOnlyDictionary<string, ServiceProcess> services,
+        public static async Task<Measurement> MeasureAsync(IReadOnlyDictionary<string, ServiceProcess> services, bool embedded,
             Dictionary<string, IReadOnlyDictionary<string, double>> into, string operation, Func<Task<Measurement>> phase)
         {
-            var before = Snapshot(services);
+            var before = Snapshot(services, embedded);
             var measurement = await phase();
-            var after = Snapshot(services);
+            var after = Snapshot(services, embedded);
             into[operation] = after.Where(a => before.ContainsKey(a.Key))
                 .ToDictionary(a => a.Key, a => (a.Value - before[a.Key]).TotalMilliseconds / Math.Max(1, measurement.Latencies.Count));
             return measurement;
         }
 
-        private static Dictionary<string, TimeSpan> Snapshot(IReadOnlyDictionary<string, ServiceProcess> services)
+        private static Dictionary<string, TimeSpan> Snapshot(IReadOnlyDictionary<string, ServiceProcess> services, bool embedded)
         {
             var times = services.Where(s => s.Value.CpuTime() is not null).ToDictionary(s => s.Key, s => s.Value.CpuTime()!.Value);
-            times["bench"] = Process.GetCurrentProcess().TotalProcessorTime;
-            // The broker when it runs on this machine (Debian's RabbitMQ is one Erlang VM).
-            if (Process.GetProcessesByName("beam.smp") is [var broker])
+            times[embedded ? "embedded (platform, sandbox and bench)" : "bench"] = Process.GetCurrentProcess().TotalProcessorTime;
+            // The broker when it runs on this machine (Debian's RabbitMQ is one Erlang VM) and the services use it.
+            if (!embedded && Process.GetProcessesByName("beam.smp") is [var broker])
             {
                 times["rabbitmq"] = broker.TotalProcessorTime;
             }
