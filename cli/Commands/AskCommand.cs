@@ -61,7 +61,7 @@ internal static class AskCommand
                 {
                     if (asJson)
                     {
-                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
+                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, RequestPrinter.JsonOutput));
                     }
                     else
                     {
@@ -87,7 +87,6 @@ internal static class AskCommand
     /// <summary>The exit code after Ctrl-C: what shells report for SIGINT, and what System.CommandLine returns for a command that does not stop in time.</summary>
     internal const int Interrupted = 130;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Reads the request until it is final or a new confirmation round waits for a decision, showing what changes.</summary>
     private sealed class Follower(Guid id, ApiClient client, IFollowView view)
@@ -177,7 +176,7 @@ internal static class AskCommand
         catch (ApiException e) when (e.Status == 403 && request.RequiresSecondPerson)
         {
             // Switching to another token of one's own would be the requester confirming under a second name.
-            view.Line($"Could not confirm: {e.Message}. Waiting for a second person: {request.MayConfirm}.");
+            view.Line($"Could not confirm: {RequestPrinter.Clause(e.Message)}. Waiting for a second person: {request.MayConfirm}.");
             view.Line($"{Capitalized(Where(request, settings))}.");
         }
         catch (ApiException e) when (e.Status == 403 && settings.TokenNamed(ClientSettings.ApproverTokenName) is { } approver && approver != settings.Token)
@@ -190,13 +189,13 @@ internal static class AskCommand
             }
             catch (ApiException again) when (again.Status is 403 or 409)
             {
-                view.Line($"Could not confirm: {again.Message}. Waiting for another approver.");
+                view.Line($"Could not confirm: {RequestPrinter.Clause(again.Message)}. Waiting for another approver.");
                 view.Line($"{Capitalized(Where(request, settings))}.");
             }
         }
         catch (ApiException e) when (e.Status is 403 or 409)
         {
-            view.Line($"Could not confirm: {e.Message}. Waiting for another approver.");
+            view.Line($"Could not confirm: {RequestPrinter.Clause(e.Message)}. Waiting for another approver.");
             view.Line($"{Capitalized(Where(request, settings))}.");
         }
     }

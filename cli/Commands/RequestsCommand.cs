@@ -9,7 +9,6 @@ namespace K8sAgentPlatform.Cli.Commands;
 /// <summary>`requests list [--state S]`, `requests show ID` and `requests follow ID`.</summary>
 internal static class RequestsCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <param name="terminal">As for <see cref="AskCommand.Create"/> (used by `follow`).</param>
     public static Command Create(Func<bool, IAnsiConsole?>? terminal = null)
@@ -66,7 +65,7 @@ internal static class RequestsCommand
             var request = await client.GetRequestAsync(ClientCommand.RequestId(result.GetValue(id)!), cancellationToken);
             if (result.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, Indented));
+                output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, RequestPrinter.JsonOutput));
             }
             else
             {

@@ -68,6 +68,9 @@ public sealed class DiffShownTests : IAsyncLifetime
         exit.ShouldBe(0, error);
         output.ShouldContain("    spec.template.spec.containers[0].image: \"nginx:1.27.2\" -> \"registry.k8s.io/web:1.2.3\"\n");
         jsonExit.ShouldBe(0);
+        // Written for a terminal or a pipe: a quote inside a value is \" as JSON requires, not \u0022.
+        json.ShouldContain("\"before\": \"\\\"nginx:1.27.2\\\"\"");
+        json.ShouldNotContain("\\u0022");
         foreach (var shown in new[] { view, JsonDocument.Parse(json).RootElement })
         {
             var change = shown.GetProperty("verdicts")[0].GetProperty("diff").EnumerateArray().Single();

@@ -272,6 +272,7 @@ public sealed class ServeTests : IAsyncLifetime
         var rollbackId = Guid.Parse(submitted.Groups[1].Value);
         Progress().ShouldContain($"Could not confirm: A second person must confirm: Request {rollbackId} needs a second person");
         Progress().ShouldContain("Waiting for a second person: anyone with the approver role but admin.");
+        Progress().ShouldNotContain(".. Waiting");
 
         var waiting = await WaitFor(api, rollbackId, view => view.GetProperty("final").GetBoolean() || view.GetProperty("state").GetString() == "AwaitingConfirmation");
         waiting.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation");

@@ -28,53 +28,64 @@ public static class ProtectionKeys
     }
 
     /// <summary>
-    /// Reads the key file, or creates it with a random key and mode 0600. Several processes starting together
-    /// agree on one key: each writes a private temporary file and only the first rename into place wins.
+    /// Reads the key file, or creates it with a random key and mode 0600. Several processes (or threads) starting together
+    /// agree on one key: the file is created exclusively (O_EXCL), so exactly one of them writes it and the others read
+    /// what it wrote. (A private temporary file renamed into place with File.Move(overwrite: false) let two writers both
+    /// "win" about one time in fifteen here: the rename did not refuse an existing target.)
     /// </summary>
     public static byte[] LoadOrCreate(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         path = Path.GetFullPath(path);
-        if (File.Exists(path))
+        if (!File.Exists(path))
         {
-            return Read(path);
-        }
-
-        var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(AesGcmObjectProtector.KeySize);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(temporary, options))
-            using (var writer = new StreamWriter(stream))
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(AesGcmObjectProtector.KeySize);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };
+            if (!OperatingSystem.IsWindows())
             {
-                writer.Write(Convert.ToBase64String(key));
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
             try
             {
-                File.Move(temporary, path, overwrite: false);
+                using var stream = new FileStream(path, options);
+                // One write of the whole text, so a reader sees the file empty or complete, never half of the key.
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
+                stream.Flush(flushToDisk: true);
                 return key;
             }
             catch (IOException) when (File.Exists(path))
             {
-                return Read(path);
+                // Another writer created it first: read its key below.
             }
         }
-        finally
-        {
-            File.Delete(temporary);
-        }
+
+        return ReadWhenWritten(path);
     }
+
+    /// <summary>
+    /// The key in the file; an empty file is one another writer has created and not written yet, so it is read again for
+    /// up to <see cref="WriterGrace"/> before the file is reported as empty.
+    /// </summary>
+    private static byte[] ReadWhenWritten(string path)
+    {
+        var deadline = DateTime.UtcNow + WriterGrace;
+        while (File.ReadAllText(path).Trim() is var text && text.Length == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException(
+                    $"The key file {path} is empty: a process stopped while creating it. If nothing was stored with it yet, delete it to create a new key.");
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return Read(path);
+    }
+
+    private static readonly TimeSpan WriterGrace = TimeSpan.FromSeconds(5);
 
     private static byte[] Read(string path) => FromBase64(File.ReadAllText(path).Trim(), $"The key file {path}");
 }
