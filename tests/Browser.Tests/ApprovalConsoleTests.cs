@@ -74,6 +74,7 @@ public sealed class ApprovalConsoleTests : ConsoleTest
     public async Task A_request_that_fails_shows_its_evidence_and_its_rollback()
     {
         var (platform, page) = await StartAsync();
+        await platform.SettledAsync("staging", "web");
         // `k8s-agent demo`'s third step: an image the sandbox cannot pull.
         var id = await platform.SubmitAsync(ConsolePlatform.Alice, "kubectl set image deployment/web web=registry.k8s.io/example/web:does-not-exist -n staging");
         var view = await platform.WaitForAsync(id, v => ConsolePlatform.State(v) == "AwaitingConfirmation" || v.GetProperty("final").GetBoolean(), "waiting or final");
