@@ -52,6 +52,7 @@ public sealed class ApiHost : IAsyncDisposable
     public MemoryAuditLog Audit => (MemoryAuditLog)app.Services.GetRequiredService<IAuditLog>();
     public MemorySnapshotStore Snapshots => (MemorySnapshotStore)app.Services.GetRequiredService<ISnapshotStore>();
     public IRequestStore Store => app.Services.GetRequiredService<IRequestStore>();
+    public RequestChanges Changes => app.Services.GetRequiredService<RequestChanges>();
     public PublishRecorder Published => app.Services.GetRequiredService<PublishRecorder>();
     public DeniedCallsSummary DenialSummary => app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DeniedCallsSummary>().Single();
 
@@ -138,19 +139,24 @@ public sealed class ApiHost : IAsyncDisposable
         return current!;
     }
 
-    public static async Task WaitUntil(Func<Task<bool>> condition, Func<string>? explain = null)
+    /// <summary>Checks <paramref name="condition"/> until it holds, failing with <paramref name="explain"/> after <paramref name="within"/> (20 s).</summary>
+    public static async Task WaitUntil(Func<Task<bool>> condition, Func<string>? explain = null, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var limit = within ?? TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + limit;
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException(explain?.Invoke() ?? "the condition did not hold within 20 s");
+                throw new TimeoutException(explain?.Invoke() ?? $"the condition did not hold within {limit.TotalSeconds:0} s");
             }
 
             await Task.Delay(20);
         }
     }
+
+    public static Task WaitUntil(Func<bool> condition, Func<string>? explain = null, TimeSpan? within = null) =>
+        WaitUntil(() => Task.FromResult(condition()), explain, within);
 
     public async ValueTask DisposeAsync()
     {

@@ -152,13 +152,5 @@ public sealed class AskTerminalTests : IAsyncLifetime
         return (exit, output.ToString(), error.ToString());
     }
 
-    private static async Task Until(Func<bool> condition, Func<string> otherwise)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            (DateTime.UtcNow < deadline).ShouldBeTrue(otherwise());
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task Until(Func<bool> condition, Func<string> otherwise) => ApiHost.WaitUntil(condition, otherwise, TimeSpan.FromSeconds(60));
 }

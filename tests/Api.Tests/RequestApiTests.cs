@@ -60,7 +60,7 @@ public sealed class RequestApiTests : IAsyncLifetime
         using var bob = host.Client(Tokens.Bob);
 
         var waiting = victor.GetAsync($"/api/requests/{id}?wait=20", TestContext.Current.CancellationToken);
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        await ApiHost.WaitUntil(() => host.Changes.IsWaitedFor(id), () => "the GET ?wait never started waiting");
         waiting.IsCompleted.ShouldBeFalse("nothing changed yet");
         (await bob.PostAsync($"/api/requests/{id}/reject", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 

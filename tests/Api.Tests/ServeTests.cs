@@ -419,15 +419,7 @@ public sealed class ServeTests : IAsyncLifetime
             .InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, TestContext.Current.CancellationToken);
     }
 
-    private static async Task Until(Func<bool> condition, Func<string> otherwise)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            (DateTime.UtcNow < deadline).ShouldBeTrue(otherwise());
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task Until(Func<bool> condition, Func<string> otherwise) => ApiHost.WaitUntil(condition, otherwise, TimeSpan.FromSeconds(60));
 
     private static async Task<JsonElement> WaitFor(HttpClient api, Guid id, Func<JsonElement, bool> condition)
     {

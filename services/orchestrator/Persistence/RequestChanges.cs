@@ -28,6 +28,15 @@ public sealed class RequestChanges
         }
     }
 
+    /// <summary>Whether something waits for the next save of <paramref name="id"/> (a GET ?wait in this process).</summary>
+    internal bool IsWaitedFor(Guid id)
+    {
+        lock (waiting)
+        {
+            return waiting.ContainsKey(id);
+        }
+    }
+
     /// <summary>Wakes every subscriber of <paramref name="id"/>.</summary>
     public void Saved(Guid id)
     {

@@ -71,7 +71,8 @@ public static class ProtectionKeys
     private static byte[] ReadWhenWritten(string path)
     {
         var deadline = DateTime.UtcNow + WriterGrace;
-        while (File.ReadAllText(path).Trim() is var text && text.Length == 0)
+        string text;
+        while ((text = File.ReadAllText(path).Trim()).Length == 0)
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -82,10 +83,8 @@ public static class ProtectionKeys
             Thread.Sleep(10);
         }
 
-        return Read(path);
+        return FromBase64(text, $"The key file {path}");
     }
 
     private static readonly TimeSpan WriterGrace = TimeSpan.FromSeconds(5);
-
-    private static byte[] Read(string path) => FromBase64(File.ReadAllText(path).Trim(), $"The key file {path}");
 }
