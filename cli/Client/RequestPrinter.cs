@@ -6,16 +6,6 @@ namespace K8sAgentPlatform.Cli.Client;
 /// <summary>How requests, their plans and their timelines read on a terminal.</summary>
 internal static class RequestPrinter
 {
-    /// <summary>
-    /// `--json` output: indented, and quotes, angle brackets and non-ASCII written as themselves rather than as \u0022
-    /// and the like (the text goes to a terminal or a pipe, never into HTML).
-    /// </summary>
-    public static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>An API error's message as the start of a longer sentence (without its own closing period).</summary>
     public static string Clause(string message) => message.TrimEnd().TrimEnd('.');
 

@@ -61,7 +61,7 @@ internal static class AskCommand
                 {
                     if (asJson)
                     {
-                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, RequestPrinter.JsonOutput));
+                        output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, JsonOutput.Indented));
                     }
                     else
                     {

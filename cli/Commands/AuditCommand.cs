@@ -35,7 +35,7 @@ internal static class AuditCommand
             var entries = await client.ReadAuditAsync(requestId, result.GetValue(principal), limit: result.GetValue(limit), cancellationToken: cancellationToken);
             if (result.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(entries, ApiClient.Json));
+                output.Out.WriteLine(JsonSerializer.Serialize(entries, JsonOutput.Compact));
                 return 0;
             }
 

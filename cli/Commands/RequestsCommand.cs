@@ -34,7 +34,7 @@ internal static class RequestsCommand
             var requests = await client.ListRequestsAsync(result.GetValue(state), result.GetValue(limit), cancellationToken);
             if (result.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(requests, ApiClient.Json));
+                output.Out.WriteLine(JsonSerializer.Serialize(requests, JsonOutput.Compact));
                 return 0;
             }
 
@@ -65,7 +65,7 @@ internal static class RequestsCommand
             var request = await client.GetRequestAsync(ClientCommand.RequestId(result.GetValue(id)!), cancellationToken);
             if (result.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, RequestPrinter.JsonOutput));
+                output.Out.WriteLine(JsonSerializer.Serialize(request.Raw, JsonOutput.Indented));
             }
             else
             {

@@ -32,7 +32,7 @@ internal static class SnapshotsCommand
             var snapshots = await client.ListSnapshotsAsync(filter, cancellationToken);
             if (result.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(snapshots, ApiClient.Json));
+                output.Out.WriteLine(JsonSerializer.Serialize(snapshots, JsonOutput.Compact));
             }
             else if (snapshots.Count == 0)
             {
