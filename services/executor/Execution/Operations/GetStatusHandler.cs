@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Models;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Kubernetes;
 
@@ -26,12 +27,17 @@ internal sealed class GetStatusHandler(KubernetesObjects objects) : IOperationHa
                 $"{Str(c, "type")}={Str(c, "status")}{(Str(c, "reason") is { } reason ? $" ({reason})" : "")}")));
         }
 
-        if (run.Namespace is { } ns)
+        if (run.Namespace is { } ns && Str(obj["metadata"], "uid") is { } uid)
         {
-            var uid = Str(obj["metadata"], "uid");
-            var events = await objects.Client.CoreV1.ListNamespacedEventAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
-            var recent = events.Items
-                .Where(e => e.InvolvedObject?.Uid == uid || e.InvolvedObject?.Name?.StartsWith(run.Name, StringComparison.Ordinal) == true)
+            // Two lists the API server filters, never every event of the namespace (thousands on a busy cluster): the
+            // object's own events, and the warnings of the pods and ReplicaSets named after it (image pulls, crashes).
+            var own = objects.Client.CoreV1.ListNamespacedEventAsync(namespaceParameter: ns, fieldSelector: $"involvedObject.uid={uid}",
+                cancellationToken: run.CancellationToken);
+            var warnings = objects.Client.CoreV1.ListNamespacedEventAsync(namespaceParameter: ns, fieldSelector: "type=Warning",
+                cancellationToken: run.CancellationToken);
+            await Task.WhenAll(own, warnings);
+            var recent = own.Result.Items
+                .Concat(warnings.Result.Items.Where(e => e.InvolvedObject?.Uid != uid && IsNamedAfter(e.InvolvedObject, run.Name)))
                 .OrderByDescending(e => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp)
                 .Take(5)
                 .Select(e => $"  {e.Type} {e.Reason} {e.InvolvedObject.Kind?.ToLowerInvariant()}/{e.InvolvedObject.Name}: {e.Message}")
@@ -67,6 +73,10 @@ internal sealed class GetStatusHandler(KubernetesObjects objects) : IOperationHa
             _ => $"exists (resourceVersion {obj.ResourceVersion()})",
         };
     }
+
+    /// <summary>A pod or ReplicaSet a controller named after the object: <c>web-7d9c…</c> for deployment <c>web</c>.</summary>
+    private static bool IsNamedAfter(V1ObjectReference? involved, string name) =>
+        involved is { Kind: "Pod" or "ReplicaSet", Name: { } objectName } && objectName.StartsWith(name + "-", StringComparison.Ordinal);
 
     private static string? Str(JsonNode? node, string key) => node?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
