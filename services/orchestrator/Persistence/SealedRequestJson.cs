@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using K8sAgentPlatform.Contracts.Intent;
 using K8sAgentPlatform.Orchestrator.Api;
@@ -39,14 +41,46 @@ public sealed class SealedRequestJson(IObjectProtector protector)
     public RequestState Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var stored = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException("A stored request is empty.");
-        if (stored[SealedProperty]?.GetValue<string>() is not { } sealedBody)
+        var (sealedBody, id) = ReadSealed(json);
+        if (sealedBody is null)
         {
             return RequestStateJson.Deserialize(json);
         }
 
-        var id = stored["correlationId"]?.GetValue<Guid>() ?? throw new InvalidDataException("A sealed request has no correlationId.");
-        return RequestStateJson.Deserialize(protector.Unprotect(sealedBody, Context(id)));
+        return RequestStateJson.Deserialize(protector.Unprotect(sealedBody, Context(id ?? throw new InvalidDataException("A sealed request has no correlationId."))));
+    }
+
+    /// <summary>The sealed copy and the request id, read from the top level without building a document (most instances have none).</summary>
+    private static (string? Sealed, Guid? Id) ReadSealed(string json)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidDataException("A stored request is not a JSON object.");
+        }
+
+        string? sealedBody = null;
+        Guid? id = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isSealed = reader.ValueTextEquals(SealedProperty);
+            var isId = reader.ValueTextEquals("correlationId");
+            reader.Read();
+            if (isSealed && reader.TokenType == JsonTokenType.String)
+            {
+                sealedBody = reader.GetString();
+            }
+            else if (isId && reader.TokenType == JsonTokenType.String && reader.TryGetGuid(out var guid))
+            {
+                id = guid;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return (sealedBody, id);
     }
 
     private static string Context(Guid id) => $"request:{id:D}";
