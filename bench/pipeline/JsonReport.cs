@@ -4,7 +4,7 @@ namespace K8sAgentPlatform.Bench.Pipeline;
 
 /// <summary>
 /// The figures as one JSON object, for scripts that compare runs:
-/// <c>{"operations":[{"name","platform":{n,ok,rps,p50_ms,p95_ms,p99_ms},"bare":{...}}],"stages":{operation:{stage:{...}}},"rss_mb":{service:MB},"cpu_ms_per_request":{operation:{service:ms}}}</c>.
+/// <c>{"operations":[{"name" (get_status, scale, and scale_up and scale_down: the scale operations of each direction),"platform":{n,ok,rps,p50_ms,p95_ms,p99_ms},"bare":{...}}],"stages":{operation:{stage:{...}}},"rss_mb":{service:MB},"cpu_ms_per_request":{operation:{service:ms}}}</c>.
 /// </summary>
 internal static class JsonReport
 {

@@ -147,11 +147,22 @@ try
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
         ("scale",
             await CpuUsage.MeasureAsync(services, settings.Embedded, cpu, "scale", () =>
-                Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
-                    async d => await platform.RunAsync(Operations.ScaleText(d, Operations.Toggle(replicas, d))))),
-            await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
-                async d => { await Cluster.ScaleAsync(kube, d, Operations.Toggle(replicas, d)); return true; })),
+                Measurement.RunAsync("platform", half, settings.Concurrency, deployments, async d =>
+                {
+                    var target = Operations.Toggle(replicas, d);
+                    return (await platform.RunAsync(Operations.ScaleText(d, target)), Operations.Direction(target));
+                })),
+            await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments, async d =>
+            {
+                var target = Operations.Toggle(replicas, d);
+                await Cluster.ScaleAsync(kube, d, target);
+                return (true, Operations.Direction(target));
+            })),
     };
+    // Scaling up waits about the sandbox's pod-ready delay, scaling down a poll or two: half the operations each, so the
+    // phase's p50 falls between the two and moves with small shifts. Each direction on its own compares like with like.
+    var byDirection = Operations.Directions.Select(direction =>
+        (Operation: $"scale_{direction}", Platform: results[1].Platform.Of(direction), Bare: results[1].Bare.Of(direction))).ToArray();
 
     Console.WriteLine();
     Console.WriteLine($"pipeline bench: {settings.Requests} requests ({reads} get_status, {half} scale), concurrency {settings.Concurrency}, " +
@@ -162,6 +173,14 @@ try
     foreach (var (operation, viaPlatform, bare) in results)
     {
         Console.WriteLine(operation == "get_status" ? "get_status (read deployment)" : "scale (patch scale, wait until ready)");
+        Console.WriteLine(viaPlatform.Row());
+        Console.WriteLine(bare.Row());
+        Console.WriteLine(Measurement.RatioRow(viaPlatform, bare));
+    }
+
+    foreach (var (operation, viaPlatform, bare) in byDirection)
+    {
+        Console.WriteLine(operation == "scale_up" ? "  of which scale up (1 -> 2 replicas: a new pod becomes ready)" : "  of which scale down (2 -> 1 replicas)");
         Console.WriteLine(viaPlatform.Row());
         Console.WriteLine(bare.Row());
         Console.WriteLine(Measurement.RatioRow(viaPlatform, bare));
@@ -193,7 +212,7 @@ try
 
     if (settings.Json)
     {
-        Console.WriteLine(JsonReport.Of(results, stages, rss, cpu));
+        Console.WriteLine(JsonReport.Of(results.Concat(byDirection), stages, rss, cpu));
     }
 
     return 0;
@@ -312,6 +331,10 @@ namespace K8sAgentPlatform.Bench.Pipeline
 
         public static string ScaleText(string deployment, int replicas, string ns = Cluster.Namespace) =>
             $"kubectl scale deployment/{deployment} --replicas={replicas} -n {ns}";
+
+        public static readonly string[] Directions = ["up", "down"];
+
+        public static string Direction(int target) => target == 2 ? "up" : "down";
 
         /// <summary>1 -> 2 -> 1: always within policy's scale factor; a deployment is only ever in one lane, so no lock.</summary>
         public static int Toggle(Dictionary<string, int> replicas, string deployment)
@@ -436,14 +459,18 @@ namespace K8sAgentPlatform.Bench.Pipeline
     /// </summary>
     internal sealed class Measurement
     {
-        private Measurement(string name, List<double> latencies, int failed, TimeSpan wall, DateTimeOffset startedAt)
+        private Measurement(string name, List<(double Ms, bool Ok, string Kind)> samples, TimeSpan wall, DateTimeOffset startedAt)
         {
             Name = name;
-            Latencies = latencies;
-            Failed = failed;
+            this.samples = samples;
+            Latencies = [.. samples.Select(s => s.Ms)];
+            Failed = samples.Count(s => !s.Ok);
             Wall = wall;
             StartedAt = startedAt;
         }
+
+        /// <summary>Each operation's latency, whether it succeeded, and what it was of (scale up or down; empty when all are alike).</summary>
+        private readonly List<(double Ms, bool Ok, string Kind)> samples;
 
         public string Name { get; }
         public List<double> Latencies { get; }
@@ -453,10 +480,13 @@ namespace K8sAgentPlatform.Bench.Pipeline
         public DateTimeOffset EndedAt => StartedAt + Wall;
         public double Throughput => Latencies.Count / Wall.TotalSeconds;
 
-        public static async Task<Measurement> RunAsync(string name, int count, int concurrency, IReadOnlyList<string> deployments, Func<string, Task<bool>> operation)
+        public static Task<Measurement> RunAsync(string name, int count, int concurrency, IReadOnlyList<string> deployments, Func<string, Task<bool>> operation) =>
+            RunAsync(name, count, concurrency, deployments, async d => (await operation(d), ""));
+
+        public static async Task<Measurement> RunAsync(string name, int count, int concurrency, IReadOnlyList<string> deployments,
+            Func<string, Task<(bool Ok, string Kind)>> operation)
         {
-            var latencies = new List<double>();
-            var failed = 0;
+            var samples = new List<(double, bool, string)>();
             var next = -1;
             var startedAt = DateTimeOffset.UtcNow;
             var started = Stopwatch.GetTimestamp();
@@ -466,17 +496,19 @@ namespace K8sAgentPlatform.Bench.Pipeline
                 for (var round = 0; Interlocked.Increment(ref next) < count; round++)
                 {
                     var begin = Stopwatch.GetTimestamp();
-                    var ok = await operation(owned[round % owned.Length]);
+                    var (ok, kind) = await operation(owned[round % owned.Length]);
                     var elapsed = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
-                    lock (latencies)
+                    lock (samples)
                     {
-                        latencies.Add(elapsed);
-                        failed += ok ? 0 : 1;
+                        samples.Add((elapsed, ok, kind));
                     }
                 }
             }));
-            return new Measurement(name, latencies, failed, Stopwatch.GetElapsedTime(started), startedAt);
+            return new Measurement(name, samples, Stopwatch.GetElapsedTime(started), startedAt);
         }
+
+        /// <summary>The operations of one kind; its throughput is that kind's share of the phase's.</summary>
+        public Measurement Of(string kind) => new(Name, [.. samples.Where(s => s.Kind == kind)], Wall, StartedAt);
 
         public double Percentile(double p)
         {
