@@ -31,6 +31,43 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task Verification_lists_only_what_the_deployment_selects_and_only_warning_events()
+    {
+        var lists = new ListRecorder();
+        await using var cluster = await StartAsync(extraHandlers: lists);
+        await cluster.CreateDeploymentAsync();
+        lists.Uris.Clear();
+
+        var executed = await cluster.RunAsync(Op(OperationType.UpdateImage, ResourceType.Deployment, "web",
+            new UpdateImageParameters { ContainerName = "web", Image = "unreachable.example/web", Tag = "1.1.0" }));
+
+        executed.Success.ShouldBeFalse();
+        executed.Evidence.ShouldContain(e => e.StartsWith("event Failed on pod/web-", StringComparison.Ordinal));
+        var replicaSets = lists.Uris.Where(u => u.AbsolutePath.EndsWith("/replicasets", StringComparison.Ordinal)).ToArray();
+        replicaSets.ShouldNotBeEmpty();
+        replicaSets.ShouldAllBe(u => u.Query.Contains("labelSelector=app%3Dweb", StringComparison.Ordinal));
+        var events = lists.Uris.Where(u => u.AbsolutePath.EndsWith("/events", StringComparison.Ordinal)).ToArray();
+        events.ShouldNotBeEmpty();
+        events.ShouldAllBe(u => u.Query.Contains("fieldSelector=type%3DWarning", StringComparison.Ordinal));
+    }
+
+    /// <summary>The URIs of the GETs the client sends, to see what it asks the API server for.</summary>
+    private sealed class ListRecorder : DelegatingHandler
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<Uri> Uris { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Get && request.RequestUri is { } uri)
+            {
+                Uris.Enqueue(uri);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_crash_looping_manifest_is_reported_with_CrashLoopBackOff_and_rolled_back()
     {
         await using var cluster = await StartAsync();
