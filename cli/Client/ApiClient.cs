@@ -49,9 +49,15 @@ public sealed class ApiClient : IDisposable
     public Task<Accepted> SubmitIntentAsync(JsonElement intent, bool dryRun = false, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         SendAsync<Accepted>(HttpMethod.Post, "/api/requests", new { intent, dry_run = dryRun }, idempotencyKey, cancellationToken);
 
-    public async Task<RequestDetails> GetRequestAsync(Guid id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The request; with <paramref name="untilChanged"/> (whole seconds, below the client's 30 s timeout) the API answers
+    /// once the request is final or past <paramref name="seenVersion"/> (the version of the last answer), or when that
+    /// time has passed (GET ?wait&amp;version), instead of at once.
+    /// </summary>
+    public async Task<RequestDetails> GetRequestAsync(Guid id, CancellationToken cancellationToken = default, TimeSpan? untilChanged = null, int? seenVersion = null)
     {
-        var raw = await SendAsync<JsonElement>(HttpMethod.Get, $"/api/requests/{id}", null, null, cancellationToken);
+        var path = $"/api/requests/{id}" + QueryString(("wait", Number((int?)untilChanged?.TotalSeconds)), ("version", untilChanged is null ? null : Number(seenVersion)));
+        var raw = await SendAsync<JsonElement>(HttpMethod.Get, path, null, null, cancellationToken);
         return raw.Deserialize<RequestDetails>(Json)! with { Raw = raw };
     }
 

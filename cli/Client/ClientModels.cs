@@ -12,6 +12,8 @@ public sealed record RollbackAccepted(Guid RollbackId, string? SnapshotId, JsonE
 public sealed record RequestDetails
 {
     public Guid Id { get; init; }
+    /// <summary>Goes up with every save of the request (0 before the orchestrator took it up).</summary>
+    public int Version { get; init; }
     public string State { get; init; } = "";
     public bool Final { get; init; }
     public string Principal { get; init; } = "";

@@ -10,8 +10,11 @@ internal static class AskCommand
 {
     private const string Awaiting = "AwaitingConfirmation";
 
-    /// <summary>How often the request is read while it runs.</summary>
+    /// <summary>The pause before reading again when a read brought nothing new (an API without ?wait, or a wait that ran out), or the request is not there yet.</summary>
     internal static TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long one read waits for the request to change (GET ?wait): the API answers at each change, so progress shows as it happens.</summary>
+    private static readonly TimeSpan ChangeWait = TimeSpan.FromSeconds(20);
 
     private static readonly TimeSpan SagaStartGrace = TimeSpan.FromSeconds(30);
 
@@ -72,7 +75,6 @@ internal static class AskCommand
                 }
 
                 await Decide(request, settings, client, yes, view, cancellationToken);
-                await Task.Delay(PollInterval, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -93,6 +95,7 @@ internal static class AskCommand
     {
         private readonly DateTimeOffset submittedAt = DateTimeOffset.UtcNow;
         private long seen;
+        private int? version;
         private bool planShown;
         private DateTimeOffset? askedFor;
 
@@ -100,12 +103,14 @@ internal static class AskCommand
 
         public async Task<RequestDetails> UntilDecisionAsync(Action<RequestDetails> status, CancellationToken cancellationToken)
         {
+            // The first read answers at once, to show where the request is; the next ones wait for it to change.
+            TimeSpan? untilChanged = null;
             while (true)
             {
                 RequestDetails request;
                 try
                 {
-                    request = await client.GetRequestAsync(id, cancellationToken);
+                    request = await client.GetRequestAsync(id, cancellationToken, untilChanged, version);
                 }
                 catch (ApiException e) when (e.Status == 404 && DateTimeOffset.UtcNow - submittedAt < SagaStartGrace)
                 {
@@ -114,6 +119,8 @@ internal static class AskCommand
                     continue;
                 }
 
+                var changed = request.Version != version || request.State != LastState || request.Timeline.Any(e => e.Sequence > seen);
+                version = request.Version;
                 LastState = request.State;
                 foreach (var entry in request.Timeline.Where(e => e.Sequence > seen))
                 {
@@ -139,7 +146,13 @@ internal static class AskCommand
                     return request;
                 }
 
-                await Task.Delay(PollInterval, cancellationToken);
+                if (untilChanged is not null && !changed)
+                {
+                    // An API that does not wait, or the wait ran out: do not ask again at once.
+                    await Task.Delay(PollInterval, cancellationToken);
+                }
+
+                untilChanged = ChangeWait;
             }
         }
     }

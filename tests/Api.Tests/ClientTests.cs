@@ -75,6 +75,8 @@ public sealed class ClientTests : IAsyncLifetime
         var waiting = (await host.Store.LoadAsync(id))!;
         waiting.CurrentState.ShouldBe("AwaitingConfirmation");
         waiting.ConfirmedBy.ShouldBeEmpty();
+        // The client follows with a read the API holds until the request changes (GET ?wait), not by polling.
+        await ApiHost.WaitUntil(() => host.Changes.IsWaitedFor(id), () => "the client never waited for the request to change");
         using var carol = host.Client(Tokens.Carol);
         (await carol.PostAsync($"/api/requests/{id}/confirm", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 

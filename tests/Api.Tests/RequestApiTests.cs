@@ -55,11 +55,19 @@ public sealed class RequestApiTests : IAsyncLifetime
     public async Task A_get_with_wait_answers_once_the_request_changed_and_at_once_when_it_is_final()
     {
         var id = await Submit(Tokens.Alice, "restart web in production");
-        await host.WaitFor(id, "AwaitingConfirmation");
+        var version = (await host.WaitFor(id, "AwaitingConfirmation")).Version;
         using var victor = host.Client(Tokens.Victor);
         using var bob = host.Client(Tokens.Bob);
+        // A follower that last saw an older version is answered at once (long before the 30 s), so it misses no change made between its calls.
+        using (var soon = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            soon.CancelAfter(TimeSpan.FromSeconds(15));
+            var behind = await Json(await victor.GetAsync($"/api/requests/{id}?wait=30&version={version - 1}", soon.Token));
+            behind.GetProperty("version").GetInt32().ShouldBe(version);
+            behind.GetProperty("state").GetString().ShouldBe("AwaitingConfirmation");
+        }
 
-        var waiting = victor.GetAsync($"/api/requests/{id}?wait=20", TestContext.Current.CancellationToken);
+        var waiting = victor.GetAsync($"/api/requests/{id}?wait=20&version={version}", TestContext.Current.CancellationToken);
         await ApiHost.WaitUntil(() => host.Changes.IsWaitedFor(id), () => "the GET ?wait never started waiting");
         waiting.IsCompleted.ShouldBeFalse("nothing changed yet");
         (await bob.PostAsync($"/api/requests/{id}/reject", null, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
@@ -69,6 +77,8 @@ public sealed class RequestApiTests : IAsyncLifetime
         final.GetProperty("state").GetString().ShouldBe("Rejected");
         await ShouldBeProblem(await victor.GetAsync($"/api/requests/{id}?wait=31", TestContext.Current.CancellationToken), HttpStatusCode.BadRequest,
             "must be a whole number from 0 to 30");
+        await ShouldBeProblem(await victor.GetAsync($"/api/requests/{id}?wait=5&version=-1", TestContext.Current.CancellationToken), HttpStatusCode.BadRequest,
+            "version: must be a whole number from 0 to");
     }
 
     [Fact]

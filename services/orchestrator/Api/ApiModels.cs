@@ -26,6 +26,8 @@ public sealed record RollbackAcceptedView(Guid RollbackId, string? SnapshotId, R
 public sealed record RequestView
 {
     public required Guid Id { get; init; }
+    /// <summary>Goes up with every save of the request; GET ?wait=N&amp;version=V answers at once when the request is past V.</summary>
+    public int Version { get; init; }
     public required string State { get; init; }
     public required bool Final { get; init; }
     public required string Principal { get; init; }

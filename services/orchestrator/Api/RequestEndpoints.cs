@@ -41,7 +41,8 @@ internal static class RequestEndpoints
             .WithName("ListRequests").WithSummary("Requests, newest first, optionally in one state").Produces<IReadOnlyList<RequestSummaryView>>();
         requests.MapGet("/{id:guid}", Get).RequireRole(ApiRole.Viewer)
             .WithName("GetRequest").WithSummary("One request: intent, verdicts, results, snapshots and timeline")
-            .WithDescription("With ?wait=N (seconds, up to 30) the answer waits until the request is final or changes, at most N seconds: follow a request without polling.").Produces<RequestView>().ProducesProblem(404);
+            .WithDescription("With ?wait=N (seconds, up to 30) the answer waits until the request is final or changes, at most N seconds: follow a request without polling. " +
+                "Add &version=V (the version of the last answer) to be answered at once when the request changed since, so no change between two calls is missed.").Produces<RequestView>().ProducesProblem(404);
         requests.MapPost("/{id:guid}/confirm", Confirm).RequireRole(ApiRole.Approver).AddEndpointFilter<IdempotencyFilter>()
             .WithName("ConfirmRequest").WithSummary("Confirm a request that awaits confirmation")
             .Produces<AcceptedView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).ProducesProblem(403);
@@ -128,6 +129,7 @@ internal static class RequestEndpoints
     {
         var errors = new List<FieldError>();
         var wait = Query.Int(http, "wait", 0, 0, MaxWaitSeconds, errors);
+        var seen = Query.Int(http, "version", -1, 0, int.MaxValue, errors);
         if (errors.Count > 0)
         {
             return Problems.BadRequest(Describe(errors[0]) + ".", errors);
@@ -135,7 +137,7 @@ internal static class RequestEndpoints
 
         var state = wait == 0
             ? await store.LoadAsync(id, http.RequestAborted)
-            : await WaitForChangeAsync(id, TimeSpan.FromSeconds(wait), store, changes, time, http.RequestAborted);
+            : await WaitForChangeAsync(id, TimeSpan.FromSeconds(wait), seen < 0 ? null : seen, store, changes, time, http.RequestAborted);
         if (state is null)
         {
             return acceptedRequests.Find(id) is { } submitted ? TypedResults.Ok(submitted) : Problems.NotFound($"Request {id}");
@@ -167,16 +169,17 @@ internal static class RequestEndpoints
     private static readonly TimeSpan ReadAgainWhileWaiting = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The request once it is final or saved again after the call arrived, or when <paramref name="wait"/> has passed. Saves
-    /// in this process wake the wait at once; the store is read again every second for saves made by another replica
-    /// (and for a request not yet taken up by the saga).
+    /// The request once it is final, past the version the caller has <paramref name="seen"/>, or saved again after the call
+    /// arrived, or when <paramref name="wait"/> has passed. With <paramref name="seen"/> a follower misses no save made
+    /// between two of its calls. Saves in this process wake the wait at once; the store is read again every second for
+    /// saves made by another replica (and for a request not yet taken up by the saga).
     /// </summary>
-    private static async Task<RequestState?> WaitForChangeAsync(Guid id, TimeSpan wait, IRequestStore store, RequestChanges changes, TimeProvider time,
+    private static async Task<RequestState?> WaitForChangeAsync(Guid id, TimeSpan wait, int? seen, IRequestStore store, RequestChanges changes, TimeProvider time,
         CancellationToken cancellationToken)
     {
         using var subscription = changes.Subscribe(id);
         var first = await store.LoadAsync(id, cancellationToken);
-        if (first is not null && RequestStateMachine.FinalStates.Contains(first.CurrentState))
+        if (first is not null && (RequestStateMachine.FinalStates.Contains(first.CurrentState) || (seen is not null && first.Version != seen)))
         {
             return first;
         }
@@ -370,6 +373,7 @@ internal static class RequestEndpoints
         return new RequestView
         {
             Id = s.CorrelationId,
+            Version = s.Version,
             State = s.CurrentState,
             Final = RequestStateMachine.FinalStates.Contains(s.CurrentState),
             Principal = s.Principal,
