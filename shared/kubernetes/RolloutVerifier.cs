@@ -136,7 +136,7 @@ public sealed class RolloutVerifier(IKubernetes client, TimeProvider time)
         // The new replicaset is the one of the deployment's current revision; its pods are the new pods.
         var revision = d.Metadata.Annotations?.TryGetValue("deployment.kubernetes.io/revision", out var r) == true ? r : null;
         // The deployment's selector narrows the list on the server (a namespace keeps every deployment's old replicasets); the owner decides.
-        var sets = (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns, labelSelector: MatchLabels(d.Spec?.Selector), cancellationToken: ct)).Items
+        var sets = (await client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns, labelSelector: LabelSelectors.FromMatchLabels(d.Spec?.Selector?.MatchLabels), cancellationToken: ct)).Items
             .Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == d.Metadata.Uid) == true)
             .ToArray();
         var newRs = sets.FirstOrDefault(rs => revision is not null && rs.Metadata.Annotations?.TryGetValue("deployment.kubernetes.io/revision", out var v) == true && v == revision);
@@ -197,15 +197,11 @@ public sealed class RolloutVerifier(IKubernetes client, TimeProvider time)
 
     private async Task<IReadOnlyList<V1Pod>> PodsOfAsync(string ns, V1LabelSelector? selector, string ownerUid, CancellationToken ct)
     {
-        var pods = await client.CoreV1.ListNamespacedPodAsync(namespaceParameter: ns, labelSelector: MatchLabels(selector), cancellationToken: ct);
+        var pods = await client.CoreV1.ListNamespacedPodAsync(namespaceParameter: ns, labelSelector: LabelSelectors.FromMatchLabels(selector?.MatchLabels), cancellationToken: ct);
         return pods.Items
             .Where(p => p.Metadata.DeletionTimestamp is null && p.Metadata.OwnerReferences?.Any(o => o.Uid == ownerUid) == true)
             .ToArray();
     }
-
-    /// <summary>The selector's matchLabels as a label selector (a superset of what it selects when it also has expressions), or null.</summary>
-    private static string? MatchLabels(V1LabelSelector? selector) =>
-        selector?.MatchLabels is { Count: > 0 } match ? string.Join(",", match.Select(l => $"{l.Key}={l.Value}")) : null;
 
     private static IReadOnlyList<Stuck> StuckOf(IEnumerable<V1Pod> pods) =>
         pods.SelectMany(p => (p.Status?.InitContainerStatuses ?? []).Concat(p.Status?.ContainerStatuses ?? [])

@@ -220,16 +220,21 @@ public sealed class ChangeCycleTests
     [Fact]
     public async Task Rollback_to_a_revision_brings_back_that_revisions_template_like_rollout_undo()
     {
-        await using var cluster = await StartAsync();
+        var lists = new ListRecorder();
+        await using var cluster = await StartAsync(extraHandlers: lists);
         var before = await cluster.CreateDeploymentAsync();
         var update = await cluster.RunAsync(Op(OperationType.UpdateImage, ResourceType.Deployment, "web",
             new UpdateImageParameters { ContainerName = "web", Image = "registry.k8s.io/web", Tag = "2.0.0" }));
         update.Success.ShouldBeTrue(update.Error);
+        lists.Uris.Clear();
 
         var undo = await cluster.RunAsync(Op(OperationType.Rollback, ResourceType.Deployment, "web", new RollbackParameters()));
 
         undo.Success.ShouldBeTrue(undo.Error);
         undo.Result!.ShouldContain("rolled back to revision 1");
+        // The history is read from the replicasets the deployment's selector matches, not from every one in the namespace.
+        lists.Of("replicasets").ShouldNotBeEmpty();
+        lists.Of("replicasets").ShouldAllBe(u => u.Query.Contains("labelSelector=app%3Dweb", StringComparison.Ordinal));
         var after = await cluster.ReadAsync(ResourceType.Deployment, "web");
         JsonDiff.Differences(before["spec"], after["spec"]).ShouldBeEmpty();
 

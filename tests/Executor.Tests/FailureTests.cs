@@ -43,28 +43,12 @@ public sealed class FailureTests
 
         executed.Success.ShouldBeFalse();
         executed.Evidence.ShouldContain(e => e.StartsWith("event Failed on pod/web-", StringComparison.Ordinal));
-        var replicaSets = lists.Uris.Where(u => u.AbsolutePath.EndsWith("/replicasets", StringComparison.Ordinal)).ToArray();
+        var replicaSets = lists.Of("replicasets");
         replicaSets.ShouldNotBeEmpty();
         replicaSets.ShouldAllBe(u => u.Query.Contains("labelSelector=app%3Dweb", StringComparison.Ordinal));
-        var events = lists.Uris.Where(u => u.AbsolutePath.EndsWith("/events", StringComparison.Ordinal)).ToArray();
+        var events = lists.Of("events");
         events.ShouldNotBeEmpty();
         events.ShouldAllBe(u => u.Query.Contains("fieldSelector=type%3DWarning", StringComparison.Ordinal));
-    }
-
-    /// <summary>The URIs of the GETs the client sends, to see what it asks the API server for.</summary>
-    private sealed class ListRecorder : DelegatingHandler
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<Uri> Uris { get; } = new();
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Method == HttpMethod.Get && request.RequestUri is { } uri)
-            {
-                Uris.Enqueue(uri);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 
     [Fact]

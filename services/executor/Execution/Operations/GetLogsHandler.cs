@@ -33,12 +33,11 @@ internal sealed class GetLogsHandler(KubernetesObjects objects, IOptions<Executo
                 return Outcome.Failed($"{run.Target} does not exist");
             }
 
-            if (obj["spec"]?["selector"]?["matchLabels"] is not JsonObject { Count: > 0 } match)
+            if (LabelSelectors.FromSpec(obj) is not { } selector)
             {
                 return Outcome.Failed($"{run.Target} has no pod selector to find its pods by");
             }
 
-            var selector = string.Join(",", match.Select(p => $"{p.Key}={p.Value}"));
             var list = await objects.Client.CoreV1.ListNamespacedPodAsync(namespaceParameter: ns, labelSelector: selector, cancellationToken: run.CancellationToken);
             pods = list.Items.OrderByDescending(p => p.Metadata.CreationTimestamp).Take(settings.MaxLogPods).ToArray();
         }

@@ -136,7 +136,8 @@ internal sealed class RollbackHandler(
         var ns = run.Namespace!;
         if (run.Type == ResourceType.Deployment)
         {
-            var sets = await objects.Client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns, cancellationToken: run.CancellationToken);
+            var sets = await objects.Client.AppsV1.ListNamespacedReplicaSetAsync(namespaceParameter: ns,
+                labelSelector: LabelSelectors.FromSpec(owner), cancellationToken: run.CancellationToken);
             return sets.Items
                 .Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == uid) == true)
                 .Select(rs => (rs, long.TryParse(rs.Metadata.Annotations?.TryGetValue(RevisionAnnotation, out var v) == true ? v : null, out var n) ? n : 0))
