@@ -147,17 +147,10 @@ try
             await Measurement.RunAsync("bare client", reads, settings.Concurrency, deployments, async d => { await Cluster.ReadAsync(kube, d); return true; })),
         ("scale",
             await CpuUsage.MeasureAsync(services, settings.Embedded, cpu, "scale", () =>
-                Measurement.RunAsync("platform", half, settings.Concurrency, deployments, async d =>
-                {
-                    var target = Operations.Toggle(replicas, d);
-                    return (await platform.RunAsync(Operations.ScaleText(d, target)), Operations.Direction(target));
-                })),
-            await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments, async d =>
-            {
-                var target = Operations.Toggle(replicas, d);
-                await Cluster.ScaleAsync(kube, d, target);
-                return (true, Operations.Direction(target));
-            })),
+                Measurement.RunAsync("platform", half, settings.Concurrency, deployments,
+                    Operations.Scaling(replicas, (d, target) => platform.RunAsync(Operations.ScaleText(d, target))))),
+            await Measurement.RunAsync("bare client", half, settings.Concurrency, deployments,
+                Operations.Scaling(replicas, async (d, target) => { await Cluster.ScaleAsync(kube, d, target); return true; }))),
     };
     // Scaling up waits about the sandbox's pod-ready delay, scaling down a poll or two: half the operations each, so the
     // phase's p50 falls between the two and moves with small shifts. Each direction on its own compares like with like.
@@ -334,7 +327,13 @@ namespace K8sAgentPlatform.Bench.Pipeline
 
         public static readonly string[] Directions = ["up", "down"];
 
-        public static string Direction(int target) => target == 2 ? "up" : "down";
+        /// <summary>Scales each deployment it is given to its next replica count with <paramref name="scale"/>, telling up from down.</summary>
+        public static Func<string, Task<(bool Ok, string Kind)>> Scaling(Dictionary<string, int> replicas, Func<string, int, Task<bool>> scale) =>
+            async deployment =>
+            {
+                var target = Toggle(replicas, deployment);
+                return (await scale(deployment, target), target == 2 ? "up" : "down");
+            };
 
         /// <summary>1 -> 2 -> 1: always within policy's scale factor; a deployment is only ever in one lane, so no lock.</summary>
         public static int Toggle(Dictionary<string, int> replicas, string deployment)
